@@ -1,0 +1,86 @@
+"""The local engine: applies a compiled policy to Arrow record batches.
+
+Compiling checks the policy against the input schema once (missing inputs, unknown columns
+under ``on_unknown_column``), binds each operator to its validated parameters, and derives the
+output schema by transforming an empty batch, so sinks can open before the first row arrives.
+Transforming is vectorised per column; it never mutates its input and keeps row order and
+count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pyarrow as pa
+
+from veil.errors import PolicyError, UnknownColumnError
+from veil.keys import Keyring
+from veil.operators import base as opbase
+from veil.operators.base import OpContext, OpFunc
+from veil.policy import Policy, check_against, unknown_columns
+
+
+@dataclass(frozen=True)
+class Step:
+    output: str
+    input: str
+    op: str
+    func: OpFunc = field(repr=False)
+
+
+@dataclass(frozen=True)
+class CompiledPolicy:
+    policy: Policy
+    input_schema: pa.Schema
+    steps: tuple[Step, ...]
+    dropped_unknown: tuple[str, ...]
+    keyring: Keyring = field(repr=False)
+    reference_date: datetime
+    output_schema: pa.Schema = field(default_factory=lambda: pa.schema([]))
+
+    def transform(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        """The policy applied to one batch (same rows, same order)."""
+        arrays, names = [], []
+        for step in self.steps:
+            ctx = OpContext(batch, self.keyring, self.reference_date, step.output, step.input)
+            out = step.func(batch.column(step.input), ctx)
+            if isinstance(out, pa.ChunkedArray):
+                out = out.combine_chunks()
+            arrays.append(out)
+            names.append(step.output)
+        result = pa.RecordBatch.from_arrays(arrays, names=names)
+        if len(self.output_schema):
+            result = result.cast(self.output_schema)
+        return result
+
+
+def _describe(policy: Policy, name: str) -> dict[bytes, bytes]:
+    params = policy.columns[name]
+    return {b"veil.op": params.op.encode(), b"veil.from": (params.source or name).encode()}
+
+
+def compile_policy(
+    policy: Policy, input_schema: pa.Schema, keyring: Keyring, reference_date: datetime
+) -> CompiledPolicy:
+    """Bind ``policy`` to an input schema; raise PolicyError / UnknownColumnError up front."""
+    issues = check_against(policy, input_schema)
+    if issues:
+        raise PolicyError(issues, f"policy {policy.name!r} against the input")
+    unknown = unknown_columns(policy, input_schema)
+    if unknown and policy.on_unknown_column == "fail":
+        raise UnknownColumnError(unknown)
+    ops = opbase.registry()
+    steps = tuple(
+        Step(out, params.source or out, params.op, ops[params.op].factory(params))
+        for out, params in policy.outputs().items()
+    )
+    compiled = CompiledPolicy(policy, input_schema, steps, tuple(unknown), keyring, reference_date)
+    probe = compiled.transform(pa.RecordBatch.from_pylist([], schema=input_schema))
+    fields = [
+        probe.schema.field(i).with_metadata(_describe(policy, s.output))
+        for i, s in enumerate(steps)
+    ]
+    return CompiledPolicy(
+        policy, input_schema, steps, tuple(unknown), keyring, reference_date, pa.schema(fields)
+    )

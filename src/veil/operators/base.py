@@ -1,0 +1,104 @@
+"""The operator contract and its registry.
+
+An operator turns one Arrow array (the input column) into another, vectorised, given an
+:class:`OpContext` (the whole input batch, the keyring, the run's reference date, the output
+column name). Its parameters are a frozen pydantic model with ``extra="forbid"``, validated once
+when the policy loads; ``op`` is the discriminator.
+
+Built-in operators register exactly as third-party ones do: ``register(name, Params, factory)``
+or the ``veil.operators`` entry-point group (a callable that registers). A factory receives the
+validated params and returns the vectorised function.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.metadata import entry_points
+from typing import Any, ClassVar
+
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field
+
+from veil.keys import Keyring
+
+
+class OpParams(BaseModel):
+    """Base of every operator's parameters. ``from`` names the input column."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    op: str
+    source: str | None = Field(
+        default=None,
+        alias="from",
+        description="input column; defaults to the output column's own name",
+    )
+    #: operators that produce no output column (drop)
+    produces_output: ClassVar[bool] = True
+
+    def inputs(self) -> list[str]:
+        """Other input columns the operator reads (besides ``from``)."""
+        return []
+
+
+@dataclass(frozen=True)
+class OpContext:
+    """What an operator may use besides its input array."""
+
+    batch: pa.RecordBatch
+    keyring: Keyring
+    reference_date: datetime
+    output: str
+    input: str
+
+
+OpFunc = Callable[[pa.Array, OpContext], pa.Array]
+Factory = Callable[[Any], OpFunc]
+
+
+@dataclass(frozen=True)
+class OperatorSpec:
+    name: str
+    params: type[OpParams]
+    factory: Factory
+    summary: str
+
+
+_REGISTRY: dict[str, OperatorSpec] = {}
+_LOADED = False
+
+
+def register(name: str, params: type[OpParams], factory: Factory, summary: str = "") -> None:
+    """Register an operator; names are unique."""
+    if name in _REGISTRY and _REGISTRY[name].factory is not factory:
+        raise ValueError(f"operator {name!r} is already registered")
+    _REGISTRY[name] = OperatorSpec(name, params, factory, summary or (params.__doc__ or "").strip())
+
+
+def _load() -> None:
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
+    from veil.operators import builtin  # noqa: F401 - registers the built-ins
+
+    for ep in entry_points(group="veil.operators"):
+        ep.load()()
+
+
+def registry() -> dict[str, OperatorSpec]:
+    _load()
+    return dict(_REGISTRY)
+
+
+def get(name: str) -> OperatorSpec:
+    _load()
+    return _REGISTRY[name]
+
+
+def closest(name: str, choices: list[str]) -> str | None:
+    matches = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
+    return matches[0] if matches else None

@@ -1,0 +1,1172 @@
+"""A seeded, vectorised generator of users in the randomuser.me v1.4 and FakerAPI persons shapes.
+
+``SyntheticSource(shape="randomuser", persons=30_000, seed=0)`` yields flat record batches whose
+schema is exactly ``veil.sources.shapes.RANDOMUSER`` (or ``FAKERAPI``). No network, no files.
+
+How a person is made (reference data in ``_synthetic_data``)
+- A nationality (randomuser) or locale (FakerAPI) first, with plausible, non-uniform shares;
+  then everything else conditionally on it: given names by language and gender and family
+  names (common ones more often), a real city weighted by population with its state, a
+  postcode in the country's format starting with a real prefix of that city, coordinates
+  jittered about 2 km around the city centre, the city's time zone, phone numbers in national
+  format, a national id with a valid check digit where the scheme has one (null where
+  randomuser has none: IR, NZ, TR, UA), and an e-mail address made from the name at a
+  provider with realistic national shares.
+- Ages 18–90 at ``as_of`` following an account-holder age profile; registration within the
+  20 years before ``as_of``, never before the 18th birthday, recent years more likely.
+- Login: a UUID v4, an adjective+animal+3 digits user name, a common password and an
+  8-character salt. ``login_md5``/``sha1``/``sha256`` are random hex of the right length, **not**
+  hashes of salt+password (hashing row by row would cost more than all the rest).
+
+Determinism: randomness comes in fixed chunks of ``CHUNK_ROWS`` persons, chunk ``i`` drawing
+from ``np.random.SeedSequence([seed, i])``. A chunk is always generated whole and then cut to
+``batch_rows``, so the same seed gives the same users whatever the batch size, and fewer
+``persons`` give a prefix of more. Changing the reference data changes the users.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from veil.errors import ConfigError
+from veil.sources import _synthetic_data as data
+from veil.sources.base import DEFAULT_BATCH_ROWS, ProgressCallback, Quarantine
+from veil.sources.shapes import FAKERAPI, RANDOMUSER, SHAPES, TS
+
+#: persons per unit of randomness; changing it changes every generated user
+CHUNK_ROWS = 10_000
+MAX_AGE, MIN_AGE, REGISTRATION_YEARS = 90, 18, 20
+FAKERAPI_PAGE = 1000
+JITTER_DEG = 0.02  # ~2.2 km of latitude
+FAKERAPI_IMAGE = "http://placeimg.com/640/480/people"
+NAT_ALIASES = {"UK": "GB", "EN": "GB", "USA": "US"}
+
+_DAY_MS = 86_400_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_Fields = dict[str, np.ndarray]
+
+# --- text ------------------------------------------------------------------------------------
+
+_FOLD = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "Ae",
+        "ø": "o",
+        "Ø": "O",
+        "œ": "oe",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "ı": "i",
+        "þ": "th",
+        "ð": "d",
+    }
+)
+
+
+def slug(text: str) -> str:
+    """Lower-case ASCII fold of a name for e-mail parts: ``Horst-Günter`` → ``horst-gunter``."""
+    ascii_text = unicodedata.normalize("NFKD", text.translate(_FOLD)).encode("ascii", "ignore")
+    return re.sub(r"[^a-z0-9-]", "", ascii_text.decode().lower()).strip("-")
+
+
+def _split(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _names(pools: dict[str, str], keys: str) -> list[tuple[str, str]]:
+    """(display, slug) pairs of the '+'-joined pools; ``shown=Latin`` gives the slug's source."""
+    out = []
+    for key in keys.split("+"):
+        for item in _split(pools[key]):
+            shown, _, latin = item.partition("=")
+            out.append((shown, slug(latin or shown)))
+    return out
+
+
+# --- templates -------------------------------------------------------------------------------
+
+ALPHABETS = {
+    "#": b"0123456789",
+    "%": b"123456789",
+    "^": b"23456789",
+    "@": b"ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "$": b"ABCEGHJKLMNPRSTVWXYZ",
+    "£": b"ABDEFGHJLNPQRSTUWXYZ",
+    "¤": b"ACDEFHKNPRTVWXY0123456789",
+}
+FIELD_WIDTHS = {"dd": 2, "mm": 2, "yy": 2, "sex": 1, "century": 1, "initial": 1}
+_DIGIT_FIELDS = {"dd", "mm", "yy", "sex"}
+_TOKEN = re.compile(r"\{(\w+)\}|(.)", re.S)
+
+
+@dataclass(frozen=True)
+class Template:
+    """A fixed-width format: literal bytes, random classes, person fields, a check rule."""
+
+    width: int
+    literal: np.ndarray
+    randoms: tuple[tuple[np.ndarray, np.ndarray], ...]  # (columns, alphabet)
+    fields: tuple[tuple[str, int], ...]  # (field, first column)
+    digits: np.ndarray  # columns holding digits, in order (what check rules read)
+    check: str | None
+
+    def fill(self, rows: np.ndarray, rng: np.random.Generator, fields: _Fields) -> np.ndarray:
+        mat = np.broadcast_to(self.literal, (len(rows), self.width)).copy()
+        for cols, alphabet in self.randoms:
+            mat[:, cols] = alphabet[rng.integers(0, len(alphabet), (len(rows), len(cols)))]
+        for name, col in self.fields:
+            mat[:, col : col + FIELD_WIDTHS[name]] = fields[name][rows]
+        if self.check:
+            CHECKS[self.check](mat, self, rng, rows, fields)
+        return mat
+
+
+def compile_template(text: str, check: str | None = None) -> Template:
+    """Parse a template string (see ``_synthetic_data``) once."""
+    literal: list[int] = []
+    classes: dict[str, list[int]] = {}
+    fields: list[tuple[str, int]] = []
+    digits: list[int] = []
+    for match in _TOKEN.finditer(text):
+        col, field, char = len(literal), match[1], match[2]
+        if field:
+            fields.append((field, col))
+            literal += [0] * FIELD_WIDTHS[field]
+            digits += range(col, col + FIELD_WIDTHS[field]) if field in _DIGIT_FIELDS else []
+        elif char in ALPHABETS:
+            classes.setdefault(char, []).append(col)
+            literal.append(0)
+            digits += [col] if char in "#%^" else []
+        else:
+            literal.append(char.encode("ascii")[0])
+            digits += [col] if char.isdigit() else []
+    randoms = tuple(
+        (np.array(cols), np.frombuffer(ALPHABETS[key], np.uint8)) for key, cols in classes.items()
+    )
+    return Template(
+        len(literal),
+        np.array(literal, np.uint8),
+        randoms,
+        tuple(fields),
+        np.array(digits, np.int64),
+        check,
+    )
+
+
+def render(
+    tids: np.ndarray,
+    templates: Sequence[Template],
+    rng: np.random.Generator,
+    fields: _Fields,
+    valid: np.ndarray | None = None,
+) -> pa.StringArray:
+    """One string per row from the row's template (``tids``), built straight into Arrow buffers."""
+    n = len(tids)
+    widths = np.array([t.width for t in templates], np.int32)[tids]
+    offsets = np.zeros(n + 1, np.int32)
+    np.cumsum(widths, out=offsets[1:])
+    out = np.zeros(int(offsets[-1]), np.uint8)
+    order = np.argsort(tids, kind="stable")
+    start = 0
+    for tid, count in enumerate(np.bincount(tids, minlength=len(templates))):
+        rows, start = order[start : start + count], start + count
+        if count and templates[tid].width:
+            mat = templates[tid].fill(rows, rng, fields)
+            out[offsets[rows][:, None] + np.arange(templates[tid].width)] = mat
+    bitmap = None if valid is None else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(out), bitmap)
+
+
+def fixed_width(mat: np.ndarray) -> pa.StringArray:
+    """Rows of an (n, w) ASCII byte matrix as an Arrow string array, without copies per row."""
+    n, width = mat.shape
+    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
+    return pa.StringArray.from_buffers(
+        n, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(mat))
+    )
+
+
+# --- check digits (applied in place to the rendered bytes of one template) ------------------
+
+_CheckRule = Callable[[np.ndarray, Template, np.random.Generator, np.ndarray, _Fields], None]
+
+
+def _digits(mat: np.ndarray, tpl: Template) -> np.ndarray:
+    return mat[:, tpl.digits].astype(np.int64) - 48
+
+
+def _put(mat: np.ndarray, cols: np.ndarray, d: np.ndarray) -> None:
+    mat[:, cols] = (48 + d).astype(np.uint8)
+
+
+def _number(d: np.ndarray) -> np.ndarray:
+    return (d * 10 ** np.arange(d.shape[1] - 1, -1, -1, dtype=np.int64)).sum(1)
+
+
+def _spread(values: np.ndarray, width: int) -> np.ndarray:
+    return values[:, None] // 10 ** np.arange(width - 1, -1, -1, dtype=np.int64) % 10
+
+
+def _luhn(mat: np.ndarray, tpl: Template, *_: Any) -> None:
+    d = _digits(mat, tpl)[:, -2::-1].copy()
+    d[:, 0::2] *= 2
+    d = np.where(d > 9, d - 9, d)
+    _put(mat, tpl.digits[-1:], ((10 - d.sum(1) % 10) % 10)[:, None])
+
+
+def _ean13(mat: np.ndarray, tpl: Template, *_: Any) -> None:
+    d = _digits(mat, tpl)[:, :-1]
+    weights = np.where(np.arange(d.shape[1]) % 2 == 0, 1, 3)
+    _put(mat, tpl.digits[-1:], ((10 - (d * weights).sum(1) % 10) % 10)[:, None])
+
+
+def _cpf(mat: np.ndarray, tpl: Template, *_: Any) -> None:
+    d = _digits(mat, tpl)
+    d[:, 9] = (d[:, :9] * np.arange(10, 1, -1)).sum(1) * 10 % 11 % 10
+    d[:, 10] = (d[:, :10] * np.arange(11, 1, -1)).sum(1) * 10 % 11 % 10
+    _put(mat, tpl.digits, d)
+
+
+def _mod11_last(weights: np.ndarray, fix_col: int) -> _CheckRule:
+    """Last digit = weighted sum mod 11 (TFN, BSN); a sum of 10 is fixed by bumping one digit."""
+
+    def rule(mat: np.ndarray, tpl: Template, *_: Any) -> None:
+        d = _digits(mat, tpl)
+        bad = (d[:, :-1] * weights).sum(1) % 11 == 10
+        d[bad, fix_col] = (d[bad, fix_col] + 1) % 10
+        d[:, -1] = (d[:, :-1] * weights).sum(1) % 11
+        _put(mat, tpl.digits, d)
+
+    return rule
+
+
+_VERHOEFF_D = np.array(
+    [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+        [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+        [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+        [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+        [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+        [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+        [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+        [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+        [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+    ]
+)
+_VERHOEFF_P = np.array(
+    [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+        [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+        [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+        [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
+        [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+        [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+        [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+    ]
+)
+_VERHOEFF_INV = np.array([0, 4, 3, 2, 1, 5, 6, 7, 8, 9])
+
+
+def _verhoeff(mat: np.ndarray, tpl: Template, *_: Any) -> None:
+    d = _digits(mat, tpl)[:, -2::-1]
+    c = np.zeros(len(d), np.int64)
+    for i in range(d.shape[1]):
+        c = _VERHOEFF_D[c, _VERHOEFF_P[(i + 1) % 8, d[:, i]]]
+    _put(mat, tpl.digits[-1:], _VERHOEFF_INV[c][:, None])
+
+
+def _ssn(
+    mat: np.ndarray, tpl: Template, rng: np.random.Generator, rows: np.ndarray, _: _Fields
+) -> None:
+    area = rng.integers(1, 899, len(rows))
+    area += area >= 666  # never 000, 666 or 9xx
+    group, serial = rng.integers(1, 100, len(rows)), rng.integers(1, 10_000, len(rows))
+    _put(mat, tpl.digits, _spread(area * 1_000_000 + group * 10_000 + serial, 9))
+
+
+def _letter_check(letters: bytes, weights: np.ndarray | None) -> _CheckRule:
+    """Last column = letters[number mod 23] (DNI) or letters[weighted sum mod 23] (PPS)."""
+    table = np.frombuffer(letters, np.uint8)
+
+    def rule(mat: np.ndarray, tpl: Template, *_: Any) -> None:
+        d = _digits(mat, tpl)
+        key = _number(d) if weights is None else (d * weights).sum(1)
+        mat[:, tpl.width - 1] = table[key % 23]
+
+    return rule
+
+
+def _insee(mat: np.ndarray, tpl: Template, *_: Any) -> None:
+    d = _digits(mat, tpl)
+    _put(mat, tpl.digits[13:], _spread(97 - _number(d[:, :13]) % 97, 2))
+
+
+_HETU_CHARS = np.frombuffer(b"0123456789ABCDEFHJKLMNPRSTUVWXY", np.uint8)
+
+
+def _hetu(mat: np.ndarray, tpl: Template, *_: Any) -> None:
+    d = _digits(mat, tpl)
+    d[:, 6:9] = _spread(2 + _number(d[:, 6:9]) % 898, 3)  # individual number 002-899
+    _put(mat, tpl.digits, d)
+    mat[:, tpl.width - 1] = _HETU_CHARS[_number(d) % 31]
+
+
+_SVNR_WEIGHTS = np.array([2, 1, 2, 5, 7, 1, 2, 1, 2, 1, 2, 1])
+
+
+def _svnr(
+    mat: np.ndarray, tpl: Template, rng: np.random.Generator, rows: np.ndarray, fields: _Fields
+) -> None:
+    d = _digits(mat, tpl)
+    female = fields["sex"][rows, 0] == ord("2")
+    d[:, 8:10] = _spread(_number(d[:, 8:10]) % 50 + 50 * female, 2)  # 00-49 male, 50-99 female
+    letter = mat[:, dict(tpl.fields)["initial"]].astype(np.int64) - 64
+    seq = np.column_stack([d[:, :8], _spread(letter, 2), d[:, 8:10]])
+    products = seq * _SVNR_WEIGHTS
+    d[:, 10] = (products // 10 + products % 10).sum(1) % 10
+    _put(mat, tpl.digits, d)
+
+
+def _nino_prefixes() -> np.ndarray:
+    first, second = "ABCEGHJKLMNOPRSTWXYZ", "ABCEGHJKLMNPRSTWXYZ"
+    banned = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
+    pairs = [a + b for a in first for b in second if a + b not in banned]
+    return np.frombuffer("".join(pairs).encode(), np.uint8).reshape(-1, 2)
+
+
+_NINO_PREFIXES = _nino_prefixes()
+
+
+def _nino(
+    mat: np.ndarray, tpl: Template, rng: np.random.Generator, rows: np.ndarray, _: _Fields
+) -> None:
+    mat[:, :2] = _NINO_PREFIXES[rng.integers(0, len(_NINO_PREFIXES), len(rows))]
+    mat[:, tpl.width - 1] = np.frombuffer(b"ABCD", np.uint8)[rng.integers(0, 4, len(rows))]
+
+
+_FNR_W1 = np.array([3, 7, 6, 1, 8, 9, 4, 5, 2])
+_FNR_W2 = np.array([5, 4, 3, 2, 7, 6, 5, 4, 3, 2])
+
+
+def _fnr(mat: np.ndarray, tpl: Template, rng: np.random.Generator, *_: Any) -> None:
+    d = _digits(mat, tpl)
+    for _attempt in range(40):  # redraw the individual number until both checks exist
+        d[:, 9] = (11 - (d[:, :9] * _FNR_W1).sum(1) % 11) % 11
+        d[:, 10] = (11 - (d[:, :10] * _FNR_W2).sum(1) % 11) % 11
+        bad = (d[:, 9] == 10) | (d[:, 10] == 10)
+        if not bad.any():
+            break
+        d[bad, 6:9] = rng.integers(0, 10, (int(bad.sum()), 3))
+    _put(mat, tpl.digits, d % 10)
+
+
+CHECKS: dict[str, _CheckRule] = {
+    "luhn": _luhn,
+    "ean13": _ean13,
+    "cpf": _cpf,
+    "tfn": _mod11_last(np.array([1, 4, 3, 7, 5, 8, 6, 9]), 0),
+    "bsn": _mod11_last(np.array([9, 8, 7, 6, 5, 4, 3, 2]), 7),
+    "verhoeff": _verhoeff,
+    "ssn": _ssn,
+    "dni": _letter_check(b"TRWAGMYFPDXBNJZSQVHLCKE", None),
+    "pps": _letter_check(b"WABCDEFGHIJKLMNOPQRSTUV", np.arange(8, 1, -1)),
+    "insee": _insee,
+    "hetu": _hetu,
+    "svnr": _svnr,
+    "nino": _nino,
+    "fnr": _fnr,
+}
+
+
+# --- compiled reference data -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Uniform choice inside contiguous groups of one flat vocabulary (front-skewable)."""
+
+    start: np.ndarray
+    size: np.ndarray
+
+    @classmethod
+    def of(cls, sizes: Sequence[int]) -> Choice:
+        size = np.asarray(sizes, np.int64)
+        return cls(np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64), size)
+
+    def draw(self, group: np.ndarray, u: np.ndarray, skew: float = 1.0) -> np.ndarray:
+        """Index per row; ``skew`` > 1 favours the front of each group (lists are by popularity)."""
+        size = self.size[group]
+        return self.start[group] + np.minimum((u**skew * size).astype(np.int64), size - 1)
+
+
+@dataclass(frozen=True)
+class Weighted:
+    """Weighted choice inside groups: group ``g`` spans ``[g, g + 1)`` of one cumulative axis."""
+
+    edges: np.ndarray
+    last: np.ndarray  # index of each group's last item
+
+    @classmethod
+    def of(cls, groups: Sequence[Sequence[float] | np.ndarray]) -> Weighted:
+        edges, last, count = [], [], 0
+        for g, weights in enumerate(groups):
+            cum = np.cumsum(np.asarray(weights, np.float64))
+            cum = g + cum / cum[-1]
+            cum[-1] = g + 1.0
+            edges.append(cum)
+            count += len(cum)
+            last.append(count - 1)
+        return cls(np.concatenate(edges), np.asarray(last, np.int64))
+
+    def draw(self, group: np.ndarray | int, u: np.ndarray) -> np.ndarray:
+        hit = np.searchsorted(self.edges, group + u, side="right")
+        return np.minimum(hit, self.last[group])
+
+
+@dataclass(frozen=True)
+class Model:
+    """The reference data as flat Arrow vocabularies and numpy tables, indexed by country."""
+
+    codes: pa.Array
+    country_name: pa.Array
+    nat_weight: np.ndarray
+    given: Choice  # group: country * 2 + female
+    given_name: pa.Array
+    given_slug: pa.Array
+    given_initial: pa.Array
+    family: Choice  # group: country
+    family_name: pa.Array
+    family_slug: pa.Array
+    family_initial: np.ndarray  # (k, 1) upper-case ASCII byte, for ids that carry it
+    city: Weighted
+    city_name: pa.Array
+    city_state: pa.Array
+    city_prefix: pa.Array
+    city_lat: np.ndarray
+    city_lon: np.ndarray
+    city_tz: np.ndarray
+    street: Choice
+    street_name: pa.Array
+    street_max: np.ndarray
+    email: Weighted
+    domain: pa.Array
+    web: Weighted
+    web_tld: pa.Array
+    templates: tuple[Template, ...]
+    formats: dict[str, Choice]  # phone, cell, e164, id, postcode → alternatives per country
+    id_name: pa.Array
+    has_id: np.ndarray
+    french_titles: np.ndarray
+    tz_offset: pa.Array
+    tz_description: pa.Array
+    locale_country: np.ndarray
+    locale_country_name: pa.Array
+    locale_number_first: np.ndarray
+    locale_separator: pa.Array
+
+
+def _strings(values: Sequence[str]) -> pa.Array:
+    return pa.array(list(values), pa.string())
+
+
+def _name_tables(countries: Sequence[data.CountryData]) -> dict[str, Any]:
+    given: list[tuple[str, str]] = []
+    given_sizes: list[int] = []
+    for country in countries:
+        for pools in (data.GIVEN_MALE, data.GIVEN_FEMALE):
+            names = _names(pools, country.given)
+            given += names
+            given_sizes.append(len(names))
+    family = [_names(data.FAMILY, c.family) for c in countries]
+    flat = [pair for names in family for pair in names]
+    initials = [(s[:1] or "x").upper().encode() for _, s in flat]
+    return {
+        "given": Choice.of(given_sizes),
+        "given_name": _strings([shown for shown, _ in given]),
+        "given_slug": _strings([s for _, s in given]),
+        "given_initial": _strings([s[:1] for _, s in given]),
+        "family": Choice.of([len(names) for names in family]),
+        "family_name": _strings([shown for shown, _ in flat]),
+        "family_slug": _strings([s for _, s in flat]),
+        "family_initial": np.frombuffer(b"".join(initials), np.uint8).reshape(-1, 1),
+    }
+
+
+def _city_tables(countries: Sequence[data.CountryData], tz_keys: list[str]) -> dict[str, Any]:
+    rows: list[tuple[str, str, float, float, str, int]] = []
+    weights: list[list[float]] = []
+    for country in countries:
+        group: list[float] = []
+        for line in country.cities.strip().splitlines():
+            city, state, lat, lon, pop, prefixes, *tz = line.strip().split("|")
+            tz_index = tz_keys.index(tz[0] if tz else country.tz)
+            for prefix in prefixes.split():
+                rows.append((city, state, float(lat), float(lon), prefix, tz_index))
+                group.append(float(pop) / len(prefixes.split()))
+        weights.append(group)
+    return {
+        "city": Weighted.of(weights),
+        "city_name": _strings([r[0] for r in rows]),
+        "city_state": _strings([r[1] for r in rows]),
+        "city_lat": np.array([r[2] for r in rows]),
+        "city_lon": np.array([r[3] for r in rows]),
+        "city_prefix": _strings([r[4] for r in rows]),
+        "city_tz": np.array([r[5] for r in rows], np.int64),
+    }
+
+
+def _format_tables(countries: Sequence[data.CountryData]) -> dict[str, Any]:
+    templates: list[Template] = []
+    formats: dict[str, Choice] = {}
+    for kind in ("phone", "cell", "e164", "id", "postcode"):
+        starts, sizes = [], []
+        for country in countries:
+            texts = _format_texts(country, kind)
+            starts.append(len(templates))
+            sizes.append(len(texts))
+            check = country.id_check if kind == "id" else None
+            templates += [compile_template(text, check) for text in texts]
+        formats[kind] = Choice(np.array(starts, np.int64), np.array(sizes, np.int64))
+    return {"templates": tuple(templates), "formats": formats}
+
+
+def _format_texts(country: data.CountryData, kind: str) -> list[str]:
+    if kind == "id":
+        return [country.id_template or ""]
+    if kind == "postcode":
+        return [country.postcode_suffix]
+    return " ".join(getattr(country, kind).split()).split("|")
+
+
+def _provider_tables(countries: Sequence[data.CountryData]) -> dict[str, Any]:
+    domains, shares, tlds, tld_shares = [], [], [], []
+    for country in countries:
+        pairs = [item.rsplit(":", 1) for item in country.email.split()]
+        domains += [d for d, _ in pairs]
+        shares.append([float(s) for _, s in pairs])
+        web = (
+            {"com": 80, "net": 12, "org": 8}
+            if country.tld == "com"
+            else {country.tld: 55, "com": 30, "net": 10, "org": 5}
+        )
+        tlds += list(web)
+        tld_shares.append(list(web.values()))
+    return {
+        "email": Weighted.of(shares),
+        "domain": _strings(domains),
+        "web": Weighted.of(tld_shares),
+        "web_tld": _strings(tlds),
+    }
+
+
+def _locale_tables(codes: list[str]) -> dict[str, Any]:
+    locales = list(data.LOCALES.values())
+    separators = [_street_separator(loc.street_format) for loc in locales]
+    return {
+        "locale_country": np.array([codes.index(loc.country) for loc in locales], np.int64),
+        "locale_country_name": _strings([loc.country_name for loc in locales]),
+        "locale_number_first": np.array([first for first, _ in separators]),
+        "locale_separator": _strings([sep for _, sep in separators]),
+    }
+
+
+def _street_separator(fmt: str) -> tuple[bool, str]:
+    """('{number}, {street}') → (number first, ', ')."""
+    match = re.fullmatch(r"\{(number|street)\}(.*)\{(?:number|street)\}", fmt)
+    if match is None:
+        raise ValueError(f"bad street format {fmt!r}")
+    return match[1] == "number", match[2]
+
+
+@functools.cache
+def model() -> Model:
+    """The compiled reference data (built once per process, on first use)."""
+    countries = data.COUNTRIES
+    codes = [c.code for c in countries]
+    tz_keys = list(data.TIMEZONES)
+    return Model(
+        codes=_strings(codes),
+        country_name=_strings([c.name for c in countries]),
+        nat_weight=np.array([c.weight for c in countries]),
+        street=Choice.of([len(_split(c.streets)) for c in countries]),
+        street_name=_strings([s for c in countries for s in _split(c.streets)]),
+        street_max=np.array([c.street_max for c in countries], np.int64),
+        id_name=_strings([c.id_name for c in countries]),
+        has_id=np.array([c.id_template is not None for c in countries]),
+        french_titles=np.array([c.titles == "fr" for c in countries]),
+        tz_offset=_strings(tz_keys),
+        tz_description=_strings(list(data.TIMEZONES.values())),
+        **_name_tables(countries),
+        **_city_tables(countries, tz_keys),
+        **_format_tables(countries),
+        **_provider_tables(countries),
+        **_locale_tables(codes),
+    )
+
+
+@functools.cache
+def _vocab() -> dict[str, pa.Array]:
+    numbers = [str(i) for i in range(10_000)] + [f"{i:02d}" for i in range(100)] + [""]
+    return {
+        "numbers": _strings(numbers),
+        "adjectives": _strings(_split(data.ADJECTIVES)),
+        "animals": _strings(_split(data.ANIMALS)),
+        "passwords": _strings(_split(data.PASSWORDS)),
+        "genders": _strings(["male", "female"]),
+        "titles": _strings(["Mr", "Ms", "Mrs", "Miss", "Monsieur", "Madame", "Mademoiselle"]),
+        "separators": _strings(["", ".", "_", "-"]),
+        "empty": _strings([""]),
+        "pictures": _strings(
+            [
+                f"https://randomuser.me/api/portraits/{size}{who}/"
+                for size in ("", "med/", "thumb/")
+                for who in ("men", "women")
+            ]
+        ),
+    }
+
+
+# --- time ------------------------------------------------------------------------------------
+
+
+def _years_before(moment: datetime, years: int) -> datetime:
+    try:
+        return moment.replace(year=moment.year - years)
+    except ValueError:  # 29 February in a common year
+        return moment.replace(year=moment.year - years, day=28)
+
+
+def _epoch_ms(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """``as_of`` and its anniversaries (``as_of`` minus k years, k = 0..MAX_AGE + 1), in ms."""
+
+    now: int
+    anniversary: np.ndarray
+    _ascending: np.ndarray
+
+    @classmethod
+    def at(cls, as_of: datetime) -> Clock:
+        ms = np.array([_epoch_ms(_years_before(as_of, k)) for k in range(MAX_AGE + 2)], np.int64)
+        return cls(int(ms[0]), ms, ms[1:][::-1].copy())
+
+    def whole_years(self, ts: np.ndarray) -> np.ndarray:
+        """Completed years between each timestamp and ``as_of``."""
+        return len(self._ascending) - np.searchsorted(self._ascending, ts, side="left")
+
+
+@functools.cache
+def _age_table() -> tuple[np.ndarray, np.ndarray]:
+    ages = np.arange(MIN_AGE, MAX_AGE + 1)
+    weight = np.zeros(len(ages))
+    for first, last, w in data.AGE_PROFILE:
+        weight[(ages >= first) & (ages <= last)] = w
+    cum = np.cumsum(weight)
+    return ages, cum / cum[-1]
+
+
+def _date_parts(ms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    day = (ms // _DAY_MS).astype("datetime64[D]")
+    year, month = day.astype("datetime64[Y]"), day.astype("datetime64[M]")
+    return (
+        year.astype(np.int64) + 1970,
+        (month - year.astype("datetime64[M]")).astype(np.int64) + 1,
+        (day - month.astype("datetime64[D]")).astype(np.int64) + 1,
+    )
+
+
+_TWO_DIGITS = np.array([[48 + i // 10, 48 + i % 10] for i in range(100)], np.uint8)
+
+
+# --- persons ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class People:
+    """One chunk of persons: indexes into the model plus what several columns share."""
+
+    country: np.ndarray
+    female: np.ndarray
+    given: np.ndarray
+    family: np.ndarray
+    city: np.ndarray
+    street: np.ndarray
+    number: np.ndarray
+    dob: np.ndarray  # ms since the epoch
+    fields: _Fields  # per-row bytes that id templates embed
+    yy: np.ndarray  # two-digit year of birth (e-mail numbers)
+
+
+def draw_people(
+    m: Model, rng: np.random.Generator, country: np.ndarray, female: np.ndarray, clock: Clock
+) -> People:
+    """Names, address and birth date of each row, conditional on its country and gender."""
+    n = len(country)
+    given = m.given.draw(country * 2 + female, rng.random(n), skew=1.3)
+    family = m.family.draw(country, rng.random(n), skew=1.25)
+    city = m.city.draw(country, rng.random(n))
+    street = m.street.draw(country, rng.random(n))
+    number = 1 + (rng.random(n) ** 2 * m.street_max[country]).astype(np.int64)
+    dob = _draw_dob(rng, clock, n)
+    year, month, day = _date_parts(dob)
+    fields = {
+        "dd": _TWO_DIGITS[day],
+        "mm": _TWO_DIGITS[month],
+        "yy": _TWO_DIGITS[year % 100],
+        "sex": (49 + female).astype(np.uint8)[:, None],
+        "century": np.where(year < 2000, ord("-"), ord("A")).astype(np.uint8)[:, None],
+        "initial": m.family_initial[family],
+    }
+    return People(country, female, given, family, city, street, number, dob, fields, year % 100)
+
+
+def _draw_dob(rng: np.random.Generator, clock: Clock, n: int) -> np.ndarray:
+    """Birth instants whose whole-year age at ``as_of`` follows the age profile (18-90)."""
+    ages, cum = _age_table()
+    age = ages[np.minimum(np.searchsorted(cum, rng.random(n), side="right"), len(ages) - 1)]
+    low = clock.anniversary[age + 1] + _DAY_MS  # a day of margin: a midnight floor stays inside
+    high = clock.anniversary[age] - 2 * _DAY_MS  # leaves room to register after turning 18
+    return low + (rng.random(n) * (high - low)).astype(np.int64)
+
+
+def draw_registered(rng: np.random.Generator, clock: Clock, dob: np.ndarray) -> np.ndarray:
+    """Registration in the 20 years before ``as_of``, after the 18th birthday, recent likelier."""
+    low = np.maximum(clock.anniversary[REGISTRATION_YEARS] + 1, dob + 6575 * _DAY_MS)
+    span = clock.now - low
+    return low + np.minimum((rng.random(len(dob)) ** 0.75 * span).astype(np.int64), span - 1)
+
+
+def pick(kind: np.ndarray, choices: Sequence[pa.Array]) -> pa.Array:
+    """Row i from ``choices[kind[i]]``; a choice of length 1 is a constant."""
+    lengths = np.array([len(c) for c in choices], np.int64)
+    base = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    row = np.where(lengths[kind] == 1, 0, np.arange(len(kind)))
+    return pa.concat_arrays(choices).take(pa.array(base[kind] + row))
+
+
+#: e-mail local parts: (first part, separator, second part, chance of a number, weight);
+#: parts 0 first name, 1 its initial, 2 family name, 3 nothing
+_EMAIL_PATTERNS = np.array(
+    [
+        (0, 1, 2, 0.55, 30),
+        (0, 0, 2, 0.70, 18),
+        (1, 1, 2, 0.50, 8),
+        (1, 0, 2, 0.70, 10),
+        (0, 2, 2, 0.60, 6),
+        (2, 1, 0, 0.50, 5),
+        (0, 0, 3, 1.00, 10),
+        (2, 0, 3, 1.00, 4),
+        (0, 3, 2, 0.50, 3),
+        (2, 0, 1, 0.80, 3),
+    ]
+)
+_EMAIL_CHOICE = Weighted.of([_EMAIL_PATTERNS[:, 4]])
+
+
+def email_addresses(m: Model, rng: np.random.Generator, p: People) -> pa.Array:
+    """``first.last87@gmail.com``-style addresses: name-derived local part, national provider."""
+    n, vocab = len(p.country), _vocab()
+    pattern = _EMAIL_PATTERNS[_EMAIL_CHOICE.draw(0, rng.random(n))]
+    first, last = m.given_slug.take(pa.array(p.given)), m.family_slug.take(pa.array(p.family))
+    parts = [first, m.given_initial.take(pa.array(p.given)), last, vocab["empty"]]
+    kind = pattern[:, :3].astype(np.int64)
+    u = rng.random(n)
+    number = np.where(u < 0.35, 10_000 + p.yy, rng.integers(1, 10_000, n))
+    number = np.where((u >= 0.35) & (u < 0.7), number % 99 + 1, number)
+    number = np.where(rng.random(n) < pattern[:, 3], number, 10_100)  # 10_100: no number
+    local = pc.binary_join_element_wise(
+        pick(kind[:, 0], parts),
+        vocab["separators"].take(pa.array(kind[:, 1])),
+        pick(kind[:, 2], parts),
+        vocab["numbers"].take(pa.array(number)),
+        "",
+    )
+    domain = m.domain.take(pa.array(m.email.draw(p.country, rng.random(n))))
+    return pc.binary_join_element_wise(local, "@", domain, "")
+
+
+# --- login -----------------------------------------------------------------------------------
+
+_HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
+_ALNUM = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", np.uint8)
+_UUID_HEX_COLS = np.array([i for i in range(36) if i not in (8, 13, 18, 23)])
+
+
+def random_hex(rng: np.random.Generator, n: int, width: int) -> np.ndarray:
+    raw = np.frombuffer(rng.bytes(n * width // 2), np.uint8).reshape(n, width // 2)
+    out = np.empty((n, width), np.uint8)
+    out[:, 0::2], out[:, 1::2] = _HEX[raw >> 4], _HEX[raw & 15]
+    return out
+
+
+def uuid4(rng: np.random.Generator, n: int) -> pa.Array:
+    digits = random_hex(rng, n, 32)
+    digits[:, 12] = ord("4")
+    digits[:, 16] = np.frombuffer(b"89ab", np.uint8)[rng.integers(0, 4, n)]
+    out = np.full((n, 36), ord("-"), np.uint8)
+    out[:, _UUID_HEX_COLS] = digits
+    return fixed_width(out)
+
+
+def login_columns(rng: np.random.Generator, n: int) -> dict[str, pa.Array]:
+    vocab = _vocab()
+    adjective = rng.integers(0, len(vocab["adjectives"]), n)
+    animal = rng.integers(0, len(vocab["animals"]), n)
+    password = (rng.random(n) ** 2 * len(vocab["passwords"])).astype(np.int64)
+    hashes = random_hex(rng, n, 32 + 40 + 64)
+    return {
+        "login_uuid": uuid4(rng, n),
+        "login_username": pc.binary_join_element_wise(
+            vocab["adjectives"].take(pa.array(adjective)),
+            vocab["animals"].take(pa.array(animal)),
+            vocab["numbers"].take(pa.array(rng.integers(100, 1000, n))),
+            "",
+        ),
+        "login_password": vocab["passwords"].take(pa.array(password)),
+        "login_salt": fixed_width(_ALNUM[rng.integers(0, len(_ALNUM), (n, 8))]),
+        "login_md5": fixed_width(hashes[:, :32]),
+        "login_sha1": fixed_width(hashes[:, 32:72]),
+        "login_sha256": fixed_width(hashes[:, 72:]),
+    }
+
+
+# --- columns of the two shapes ---------------------------------------------------------------
+
+
+def _formatted(
+    m: Model, rng: np.random.Generator, kind: str, p: People, valid: np.ndarray | None = None
+) -> pa.Array:
+    tids = m.formats[kind].draw(p.country, rng.random(len(p.country)))
+    return render(tids, m.templates, rng, p.fields, valid)
+
+
+def _coordinates(
+    m: Model, rng: np.random.Generator, city: np.ndarray, decimals: int
+) -> tuple[pa.Array, pa.Array]:
+    lat = m.city_lat[city] + rng.normal(0.0, JITTER_DEG, len(city))
+    lon = m.city_lon[city] + rng.normal(0.0, JITTER_DEG, len(city)) / np.cos(np.radians(lat))
+    return pa.array(np.round(lat, decimals)), pa.array(np.round(lon, decimals))
+
+
+def _titles(m: Model, rng: np.random.Generator, p: People, age: np.ndarray) -> pa.Array:
+    """Mr for men; Ms/Mrs/Miss for women (Miss mostly under 30); French forms for CH."""
+    u = rng.random(len(age))
+    young = age < 30
+    miss = u < np.where(young, 0.35, 0.05)
+    ms = ~miss & (u < np.where(young, 0.80, 0.45))
+    title = np.where(p.female == 0, 0, np.where(miss, 3, np.where(ms, 1, 2)))
+    title = np.where(m.french_titles[p.country], np.array([4, 5, 5, 6])[title], title)
+    return _vocab()["titles"].take(pa.array(title))
+
+
+def _pictures(rng: np.random.Generator, female: np.ndarray) -> list[pa.Array]:
+    vocab = _vocab()
+    number = vocab["numbers"].take(pa.array(rng.integers(0, 100, len(female))))
+    return [
+        pc.binary_join_element_wise(
+            vocab["pictures"].take(pa.array(size * 2 + female)), number, ".jpg", ""
+        )
+        for size in range(3)
+    ]
+
+
+def randomuser_columns(
+    m: Model, rng: np.random.Generator, clock: Clock, p: People
+) -> dict[str, pa.Array]:
+    n, take = len(p.country), pa.array
+    lat, lon = _coordinates(m, rng, p.city, 4)
+    tz = m.city_tz[p.city]
+    age = clock.whole_years(p.dob)
+    registered = draw_registered(rng, clock, p.dob)
+    large, medium, thumbnail = _pictures(rng, p.female)
+    return {
+        "gender": _vocab()["genders"].take(take(p.female)),
+        "name_title": _titles(m, rng, p, age),
+        "name_first": m.given_name.take(take(p.given)),
+        "name_last": m.family_name.take(take(p.family)),
+        "location_street_number": pa.array(p.number),
+        "location_street_name": m.street_name.take(take(p.street)),
+        "location_city": m.city_name.take(take(p.city)),
+        "location_state": m.city_state.take(take(p.city)),
+        "location_country": m.country_name.take(take(p.country)),
+        "location_postcode": pc.binary_join_element_wise(
+            m.city_prefix.take(take(p.city)), _formatted(m, rng, "postcode", p), ""
+        ),
+        "location_coordinates_latitude": lat,
+        "location_coordinates_longitude": lon,
+        "location_timezone_offset": m.tz_offset.take(take(tz)),
+        "location_timezone_description": m.tz_description.take(take(tz)),
+        "email": email_addresses(m, rng, p),
+        **login_columns(rng, n),
+        "dob_date": pa.array(p.dob, TS),
+        "dob_age": pa.array(age),
+        "registered_date": pa.array(registered, TS),
+        "registered_age": pa.array(clock.whole_years(registered)),
+        "phone": _formatted(m, rng, "phone", p),
+        "cell": _formatted(m, rng, "cell", p),
+        "id_name": m.id_name.take(take(p.country)),
+        "id_value": _formatted(m, rng, "id", p, valid=m.has_id[p.country]),
+        "picture_large": large,
+        "picture_medium": medium,
+        "picture_thumbnail": thumbnail,
+        "nat": m.codes.take(take(p.country)),
+    }
+
+
+def fakerapi_columns(
+    m: Model, rng: np.random.Generator, p: People, locale: np.ndarray, first_row: int
+) -> dict[str, pa.Array]:
+    n, take = len(p.country), pa.array
+    lat, lon = _coordinates(m, rng, p.city, 6)
+    street = m.street_name.take(take(p.street))
+    number = pc.cast(pa.array(p.number), pa.string())
+    number_first = m.locale_number_first[locale].astype(np.int64)
+    tld = m.web_tld.take(take(m.web.draw(p.country, rng.random(n))))
+    last = m.family_slug.take(take(p.family))
+    return {
+        "id": pa.array((first_row + np.arange(n)) % FAKERAPI_PAGE + 1),
+        "firstname": m.given_name.take(take(p.given)),
+        "lastname": m.family_name.take(take(p.family)),
+        "email": email_addresses(m, rng, p),
+        "phone": _formatted(m, rng, "e164", p),
+        "birthday": pa.array(p.dob - p.dob % _DAY_MS, TS),
+        "gender": _vocab()["genders"].take(take(p.female)),
+        "address_id": pa.array(np.ones(n, np.int64)),
+        "address_street": pc.binary_join_element_wise(
+            pick(number_first, [street, number]),
+            m.locale_separator.take(take(locale)),
+            pick(1 - number_first, [street, number]),
+            "",
+        ),
+        "address_street_name": street,
+        "address_building_number": number,
+        "address_city": m.city_name.take(take(p.city)),
+        "address_zipcode": pc.binary_join_element_wise(
+            m.city_prefix.take(take(p.city)), _formatted(m, rng, "postcode", p), ""
+        ),
+        "address_country": m.locale_country_name.take(take(locale)),
+        "address_country_code": m.codes.take(take(p.country)),
+        "address_latitude": lat,
+        "address_longitude": lon,
+        "website": pc.binary_join_element_wise("http://", last, ".", tld, ""),
+        "image": pa.repeat(pa.scalar(FAKERAPI_IMAGE), n),
+    }
+
+
+# --- arguments -------------------------------------------------------------------------------
+
+
+def _suggest(value: str, choices: Sequence[str], aliases: dict[str, str] | None = None) -> str:
+    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.5)
+    hint = (aliases or {}).get(value) or (close[0] if close else None)
+    return f"; did you mean {hint!r}?" if hint else ""
+
+
+def check_shape(shape: str) -> str:
+    if shape not in SHAPES:
+        raise ConfigError(
+            f"unknown shape {shape!r}{_suggest(str(shape), list(SHAPES))} "
+            f"(choose {' or '.join(SHAPES)})"
+        )
+    return shape
+
+
+def check_count(name: str, value: int, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise ConfigError(f"{name} must be an integer ≥ {low}, got {value!r}")
+    return int(value)
+
+
+def check_gender(gender: str | None) -> str | None:
+    if gender is None:
+        return None
+    value = str(gender).strip().lower()
+    if value not in ("male", "female"):
+        raise ConfigError(f"gender must be 'male', 'female' or None, got {gender!r}")
+    return value
+
+
+def check_nat(nat: Sequence[str] | str | None, shape: str) -> tuple[str, ...] | None:
+    """Upper-cased randomuser nationality codes in canonical order (None: all 21)."""
+    if nat is None:
+        return None
+    if shape != "randomuser":
+        raise ConfigError("nat applies to the randomuser shape; use locale for fakerapi")
+    codes = [c.strip().upper() for c in (nat.split(",") if isinstance(nat, str) else nat)]
+    if not [c for c in codes if c]:
+        raise ConfigError("nat is empty: give nationality codes such as ['DE', 'FR'] or None")
+    for code in codes:
+        if code not in data.NATS:
+            hint = _suggest(code, data.NATS, NAT_ALIASES)
+            raise ConfigError(f"unknown nationality {code!r}{hint} (valid: {', '.join(data.NATS)})")
+    return tuple(c for c in data.NATS if c in codes)  # canonical order: same set, same users
+
+
+def check_locale(locale: str | None, shape: str) -> str | None:
+    if locale is None:
+        return None
+    if shape != "fakerapi":
+        raise ConfigError("locale applies to the fakerapi shape; use nat for randomuser")
+    known = {name.lower(): name for name in data.LOCALES}
+    value = known.get(str(locale).strip().replace("-", "_").lower())
+    if value is None:
+        raise ConfigError(
+            f"unknown locale {locale!r}{_suggest(str(locale), list(data.LOCALES))}"
+            f" (valid: {', '.join(data.LOCALES)})"
+        )
+    return value
+
+
+def check_as_of(as_of: datetime) -> datetime:
+    if not isinstance(as_of, datetime):
+        raise ConfigError(f"as_of must be a datetime, got {type(as_of).__name__}")
+    return as_of.replace(tzinfo=UTC) if as_of.tzinfo is None else as_of.astimezone(UTC)
+
+
+# --- the source ------------------------------------------------------------------------------
+
+
+class SyntheticSource:
+    """Synthetic users in the randomuser or FakerAPI shape: seeded, offline, bounded batches.
+
+    ``nat`` restricts randomuser nationalities (None: all 21, with realistic shares);
+    ``locale`` fixes the FakerAPI locale (None: a realistic mix of ``LOCALES``);
+    ``gender`` fixes the gender (None: about half each). Ages are 18–90 at ``as_of``.
+    """
+
+    name = "synthetic"
+
+    def __init__(
+        self,
+        shape: str = "randomuser",
+        persons: int = 30_000,
+        seed: int = 0,
+        gender: str | None = None,
+        nat: Sequence[str] | None = None,
+        locale: str | None = None,
+        batch_rows: int = DEFAULT_BATCH_ROWS,
+        as_of: datetime = datetime(2026, 1, 1, tzinfo=UTC),
+    ) -> None:
+        self.shape = check_shape(shape)
+        self.schema: pa.Schema = SHAPES[self.shape]
+        self.persons = check_count("persons", persons, 0)
+        self.seed = check_count("seed", seed, 0)
+        self.gender = check_gender(gender)
+        self.nat = check_nat(nat, self.shape)
+        self.locale = check_locale(locale, self.shape)
+        self.batch_rows = check_count("batch_rows", batch_rows, 1)
+        self.as_of = check_as_of(as_of)
+        self.quarantine = Quarantine()
+
+    def __repr__(self) -> str:
+        return f"SyntheticSource({', '.join(f'{k}={v!r}' for k, v in self.fingerprint().items())})"
+
+    def fingerprint(self) -> dict[str, Any]:
+        return {
+            "source": self.name,
+            "shape": self.shape,
+            "persons": self.persons,
+            "seed": self.seed,
+            "gender": self.gender,
+            "nat": list(self.nat) if self.nat else None,
+            "locale": self.locale,
+            "as_of": self.as_of.isoformat(),
+        }
+
+    def expected_rows(self) -> int:
+        return self.persons
+
+    def batches(self, progress: ProgressCallback | None = None) -> Iterator[pa.RecordBatch]:
+        """Batches of at most ``batch_rows`` rows, the same users for the same seed."""
+        for batch in rebatch(self._chunks(), self.batch_rows):
+            if progress is not None:
+                progress(batch.num_rows)
+            yield batch
+
+    def _chunks(self) -> Iterator[pa.RecordBatch]:
+        generator = _ChunkGenerator(self)
+        for index in range(-(-self.persons // CHUNK_ROWS)):
+            rows = min(CHUNK_ROWS, self.persons - index * CHUNK_ROWS)
+            yield generator.chunk(index).slice(0, rows)
+
+
+class _ChunkGenerator:
+    """Makes chunk ``i`` of a source's users, always whole, from ``SeedSequence([seed, i])``."""
+
+    def __init__(self, source: SyntheticSource) -> None:
+        self.model, self.clock, self.source = model(), Clock.at(source.as_of), source
+        codes = self.model.codes.to_pylist()
+        if source.shape == "randomuser":
+            self.group = np.array([codes.index(c) for c in (source.nat or data.NATS)])
+            weights = self.model.nat_weight[self.group]
+        else:
+            names = list(data.LOCALES)
+            self.group = np.array(
+                [names.index(source.locale)] if source.locale else range(len(names))
+            )
+            weights = np.array([data.LOCALES[names[i]].weight for i in self.group])
+        self.group_choice = Weighted.of([weights])
+
+    def chunk(self, index: int) -> pa.RecordBatch:
+        rng = np.random.default_rng(np.random.SeedSequence([self.source.seed, index]))
+        group = self.group[self.group_choice.draw(0, rng.random(CHUNK_ROWS))]
+        if self.source.gender is None:
+            female = (rng.random(CHUNK_ROWS) < 0.5).astype(np.int64)
+        else:
+            female = np.full(CHUNK_ROWS, int(self.source.gender == "female"), np.int64)
+        m = self.model
+        if self.source.shape == "randomuser":
+            people = draw_people(m, rng, group, female, self.clock)
+            columns = randomuser_columns(m, rng, self.clock, people)
+            return pa.RecordBatch.from_arrays(
+                [columns[f] for f in RANDOMUSER.names], schema=RANDOMUSER
+            )
+        people = draw_people(m, rng, m.locale_country[group], female, self.clock)
+        columns = fakerapi_columns(m, rng, people, group, index * CHUNK_ROWS)
+        return pa.RecordBatch.from_arrays([columns[f] for f in FAKERAPI.names], schema=FAKERAPI)
+
+
+def rebatch(chunks: Iterator[pa.RecordBatch], size: int) -> Iterator[pa.RecordBatch]:
+    """Re-cut a stream of batches into batches of exactly ``size`` rows (the last may be short)."""
+    pending: list[pa.RecordBatch] = []
+    have = 0
+    for chunk in chunks:
+        while chunk.num_rows:
+            take = min(size - have, chunk.num_rows)
+            pending.append(chunk.slice(0, take))
+            have, chunk = have + take, chunk.slice(take)
+            if have == size:
+                yield _concat(pending)
+                pending, have = [], 0
+    if have:
+        yield _concat(pending)
+
+
+def _concat(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    if len(batches) == 1:
+        return batches[0]
+    if hasattr(pa, "concat_batches"):  # pyarrow >= 19
+        return pa.concat_batches(batches)
+    return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
+
+
+__all__ = ["CHUNK_ROWS", "SyntheticSource", "slug"]

@@ -1,0 +1,48 @@
+"""Helpers for driving the real ``veil`` command in-process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from veil.cli.main import app
+
+KEY_HEX = "11" * 32
+
+
+class Veil:
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.runner = CliRunner()
+        self.env = {"VEIL_MASTER_KEY": KEY_HEX, "COLUMNS": "200"}
+
+    def __call__(self, *args: str, env: dict | None = None, ok: bool = True):
+        result = self.runner.invoke(
+            app, list(args), env={**self.env, **(env or {})}, catch_exceptions=False
+        )
+        if ok:
+            assert result.exit_code == 0, result.output + (result.stderr or "")
+        return result
+
+    def run(self, *args: str, out: str = "out", **kw):
+        return self(
+            "run",
+            "--output",
+            str(self.tmp / out),
+            "--reference-date",
+            "2026-11-22",
+            "--quiet",
+            *args,
+            **kw,
+        )
+
+    def report(self, out: str = "out") -> dict:
+        return json.loads((self.tmp / out / "report.json").read_text())
+
+
+@pytest.fixture
+def veil(tmp_path: Path) -> Veil:
+    return Veil(tmp_path)
