@@ -27,7 +27,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy src
 
 ## the whole suite (what CI runs)
-test: $(STAMP) lint
+test: $(STAMP) lint typecheck
 	$(BIN)/pytest
 
 bench: $(STAMP)

@@ -200,3 +200,28 @@ def test_laws_deterministic_length_nulls_no_mutation(values: list, index: int) -
     for v, o in zip(before, first.to_pylist(), strict=True):
         if v is None:
             assert o is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(st.none(), st.text(alphabet="0123456789+-() ./\tx#", max_size=24)), max_size=40
+    ),
+    last=st.integers(0, 5),
+    start=st.integers(0, 3),
+)
+def test_phone_mask_byte_path_agrees_with_regex_path(values: list, last: int, start: int) -> None:
+    from veil.operators.basic import _mask_phone_ascii, _mask_phone_regex
+
+    arr = pa.array(values, pa.string()).slice(min(start, len(values)))
+    fast = _mask_phone_ascii(arr, last, "*")
+    fast.validate(full=True)
+    assert fast.to_pylist() == _mask_phone_regex(arr, last, "*").to_pylist()
+
+
+def test_phone_mask_non_ascii_takes_the_regex_path(keyring: Keyring) -> None:
+    spec = {"op": "mask", "kind": "phone", "keep_last": 2}
+    assert apply(spec, pa.array(["☎ 030 1234", "12-34"]), keyring).to_pylist() == [
+        "* *** **34",
+        "**-34",
+    ]

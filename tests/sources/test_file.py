@@ -235,3 +235,20 @@ def test_malformed_csv_is_a_schema_error_without_content(
     with pytest.raises(SchemaError) as info:
         list(FileSource(path).batches())
     assert CANARY not in str(info.value)
+
+
+def test_parquet_reads_only_the_requested_columns(tmp_path: Path, samples: dict) -> None:
+    path = _write(tmp_path, "parquet", samples["randomuser"], "randomuser")
+    wanted = ["email", "location_city", "gender"]
+    batches = list(FileSource(path, batch_rows=7).batches(columns=set(wanted)))
+    table = pa.Table.from_batches(batches)
+    assert table.column_names == ["gender", "location_city", "email"]  # schema order
+    full = _read(FileSource(path))
+    assert table.equals(full.select(table.column_names))
+
+
+@pytest.mark.parametrize("kind", ["ndjson", "csv"])
+def test_other_formats_narrow_too(tmp_path: Path, samples: dict, kind: str) -> None:
+    path = _write(tmp_path, kind, samples["fakerapi"], "fakerapi")
+    batches = list(FileSource(path).batches(columns=["email", "nope"]))
+    assert {b.schema.names[0] for b in batches} == {"email"} and batches[0].num_columns == 1

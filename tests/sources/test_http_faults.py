@@ -310,3 +310,12 @@ def test_closing_early_cancels_the_rest() -> None:
     next(pages)
     pages.close()
     assert len(seen) <= 4
+
+
+@pytest.mark.e2e
+def test_columns_narrow_api_batches(clean: pa.Table) -> None:
+    with run_fake_api(generator="fixtures") as api:
+        batches = list(_source(api, Sleeps()).batches(columns={"email", "dob_date"}))
+    narrow = pa.Table.from_batches(batches)
+    assert narrow.column_names == ["email", "dob_date"]
+    assert narrow.equals(clean.select(["email", "dob_date"]))

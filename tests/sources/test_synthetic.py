@@ -713,3 +713,12 @@ def test_unknown_nat_lists_the_valid_ones() -> None:
     with pytest.raises(ConfigError) as caught:
         SyntheticSource(nat=["DE", "ZZ"])
     assert all(code in str(caught.value) for code in data.NATS)
+
+
+def test_columns_narrow_without_changing_users() -> None:
+    full = _table(persons=500, seed=12)
+    narrow = pa.Table.from_batches(
+        list(SyntheticSource(persons=500, seed=12).batches(columns=["email", "nat"]))
+    )
+    assert narrow.column_names == [n for n in full.column_names if n in ("email", "nat")]
+    assert narrow.equals(full.select(narrow.column_names))

@@ -9,6 +9,7 @@ both, compares the answers, and returns a JSON-safe dict; ``veil.analytics.html`
 from __future__ import annotations
 
 import math
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,8 @@ import pyarrow as pa
 
 from veil.analytics.questions import CUBE_COLUMNS, QUESTIONS, ask_all, over_60_is_exact
 from veil.operators.generalize import age_at, band_labels, bucketize, email_domain_of
+
+_local = threading.local()  # one DuckDB connection per thread for RawCube.summarize
 
 DEFAULT_AGE_EDGES = [18, 31, 41, 51, 61, 71, 81, 91]
 RELATIVE_TOLERANCE = {"avg_days_since_registration": 0.01}
@@ -59,6 +62,11 @@ class RawCube:
         self._con = duckdb.connect()
         self._parts: list[pa.Table] = []
 
+    @property
+    def columns(self) -> list[str]:
+        """The raw input columns the cube reads."""
+        return [name for name in self.roles.values() if name is not None]
+
     def _narrow(self, batch: pa.RecordBatch) -> pa.Table:
         col = batch.column
         born = age_at(col(self.roles["born"] or ""), self.reference_date)
@@ -80,12 +88,25 @@ class RawCube:
             }
         )
 
-    def add(self, batch: pa.RecordBatch) -> None:
-        self._con.register("veil_raw_batch", self._narrow(batch))
-        self._parts.append(self._con.sql(_CUBE_SQL.format(rel="veil_raw_batch")).to_arrow_table())
-        self._con.unregister("veil_raw_batch")
+    def summarize(self, batch: pa.RecordBatch) -> pa.Table:
+        """The cube of one raw batch (thread-safe: any thread may call it)."""
+        con = getattr(_local, "con", None)
+        if con is None:
+            con = _local.con = duckdb.connect()
+        con.register("veil_raw_batch", self._narrow(batch))
+        try:
+            return con.sql(_CUBE_SQL.format(rel="veil_raw_batch")).to_arrow_table()
+        finally:
+            con.unregister("veil_raw_batch")
+
+    def add_summary(self, part: pa.Table) -> None:
+        """Fold in a cube made by :meth:`summarize` (call from one thread)."""
+        self._parts.append(part)
         if len(self._parts) >= 16:  # keep the list short: fold into one
             self._parts = [self.table()]
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        self.add_summary(self.summarize(batch))
 
     def table(self) -> pa.Table:
         if not self._parts:

@@ -39,6 +39,14 @@ class CompiledPolicy:
     reference_date: datetime
     output_schema: pa.Schema = field(default_factory=lambda: pa.schema([]))
 
+    @property
+    def input_columns(self) -> list[str]:
+        """The input columns the steps read, in input-schema order (what a source must give)."""
+        read = {s.input for s in self.steps}
+        for s in self.steps:
+            read.update(self.policy.columns[s.output].inputs())
+        return [name for name in self.input_schema.names if name in read]
+
     def transform(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """The policy applied to one batch (same rows, same order)."""
         arrays, names = [], []

@@ -1,19 +1,24 @@
-"""Run an iterator in a background thread, a bounded number of items ahead.
+"""Overlap the pipeline's stages on threads, a bounded number of items ahead.
 
-The pipeline overlaps fetching/generating the next batch with transforming and writing the
-current one (Arrow, NumPy, DuckDB and zstd release the GIL, so two cores both work). At most
-``depth`` items wait in the queue, so memory stays bounded. An exception in the producer is
-re-raised in the consumer; a consumer that stops early (or fails) stops the producer.
+``prefetch`` runs an iterator (the source) in a background thread; ``ordered_map`` applies a
+function (the transform) to items on a small thread pool and yields the results in input
+order. Arrow, NumPy, DuckDB and zstd release the GIL, so every core works. At most a few
+items are in flight, so memory stays bounded. An exception in a producer or a worker is
+re-raised in the consumer; a consumer that stops early (or fails) stops the work.
 """
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
 _DONE = object()
 
 
@@ -64,3 +69,36 @@ def prefetch(items: Iterable[T], depth: int = 2) -> Iterator[T]:
     finally:
         stop.set()
         thread.join(timeout=5)
+
+
+def default_workers() -> int:
+    """Transform threads: one per core, at most four (the sink and source use cores too)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def ordered_map(
+    fn: Callable[[T], R], items: Iterable[T], workers: int = 2, ahead: int | None = None
+) -> Generator[R, None, None]:
+    """``map(fn, items)`` on ``workers`` threads, results in input order.
+
+    At most ``ahead`` (default ``2 × workers``) items are submitted and not yet yielded.
+    With ``workers == 1`` it is a plain map on the calling thread.
+    """
+    if workers < 1:
+        raise ValueError("workers must be ≥ 1")
+    if workers == 1:
+        yield from map(fn, items)
+        return
+    limit = ahead or 2 * workers
+    pending: deque[Future[R]] = deque()
+    with ThreadPoolExecutor(workers, thread_name_prefix="veil-transform") as pool:
+        try:
+            for item in items:
+                pending.append(pool.submit(fn, item))
+                if len(pending) >= limit:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()

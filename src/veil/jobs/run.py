@@ -10,6 +10,7 @@ version stays current and no partial files remain.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -25,7 +26,7 @@ import pyarrow as pa
 from veil.analytics import RawCube, anonymized_cube, build_report, render_html
 from veil.analytics.reports import DEFAULT_AGE_EDGES, RAW_ROLES
 from veil.engines import compile_policy
-from veil.jobs.prefetch import prefetch
+from veil.jobs.prefetch import default_workers, ordered_map, prefetch
 from veil.keys import Keyring
 from veil.policy import Policy
 from veil.sinks import open_sink
@@ -62,6 +63,8 @@ class RunConfig:
     report: Path | None = None
     compare_raw: bool = True
     s3: Any = None
+    #: transform threads (default: one per core, at most 4)
+    workers: int = field(default_factory=default_workers)
 
 
 @dataclass
@@ -137,24 +140,34 @@ def run_pipeline(config: RunConfig, progress: RunProgress | None = None) -> RunR
     for stage in STAGES:
         progress.start(stage, total)
     rows = 0
-    batch = out = None
     with sink.writer(
         dataset=config.dataset, schema=compiled.output_schema, run_id=run_id
     ) as writer:
-        fetched = config.source.batches(lambda n: progress.advance("fetching", n))
-        for batch in _counted(prefetch(fetched), timings):
+        needed = set(compiled.input_columns) | set(raw_cube.columns if raw_cube else ())
+        fetched = config.source.batches(
+            lambda n: progress.advance("fetching", n), columns=needed
+        )
+
+        def transform(batch: pa.RecordBatch) -> tuple[pa.RecordBatch, pa.Table | None, float]:
             t0 = time.perf_counter()
             out = compiled.transform(batch)
-            if raw_cube is not None:
-                raw_cube.add(batch)
-            t1 = time.perf_counter()
-            progress.advance("transforming", batch.num_rows)
-            writer.write(out)
-            timings["transform"] += t1 - t0
-            timings["write"] += time.perf_counter() - t1
-            progress.advance("writing", out.num_rows)
-            rows += out.num_rows
-        del batch, out  # raw rows do not outlive the loop
+            summary = raw_cube.summarize(batch) if raw_cube is not None else None
+            return out, summary, time.perf_counter() - t0
+
+        transformed = ordered_map(
+            transform, _counted(prefetch(fetched), timings), workers=config.workers
+        )
+        with contextlib.closing(transformed):  # a failure below stops the workers at once
+            for out, summary, seconds in transformed:
+                if raw_cube is not None and summary is not None:
+                    raw_cube.add_summary(summary)
+                progress.advance("transforming", out.num_rows)
+                t1 = time.perf_counter()
+                writer.write(out)
+                timings["transform"] += seconds
+                timings["write"] += time.perf_counter() - t1
+                progress.advance("writing", out.num_rows)
+                rows += out.num_rows
         manifest = {
             "run_id": run_id,
             "source": config.source.fingerprint(),

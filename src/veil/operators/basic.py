@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
@@ -82,7 +83,42 @@ def _mask_plain(values: pa.Array, first: int, last: int, char: str) -> pa.Array:
     return pc.if_else(pc.greater(n, first + last), partial, whole)
 
 
+_PHONE_SEPARATOR = np.zeros(256, dtype=bool)  # byte → is a phone separator
+_PHONE_SEPARATOR[np.frombuffer(b"+-()./ \t\n\r\x0b\x0c", dtype=np.uint8)] = True
+
+
 def _mask_phone(values: pa.Array, last: int, char: str) -> pa.Array:
+    """Mask every digit but the last ``last``; separators stay, anything else is masked."""
+    if len(char.encode()) == 1 and pc.all(pc.string_is_ascii(values)).as_py() is not False:
+        return _mask_phone_ascii(values, last, char)
+    return _mask_phone_regex(values, last, char)
+
+
+def _mask_phone_ascii(values: pa.Array, last: int, char: str) -> pa.Array:
+    # On the bytes of the whole column at once (ASCII: one byte per character). A global
+    # reverse cumulative sum tells each byte how many digits are at or after it; subtracting
+    # the count past its string's end makes that per string.
+    if values.offset:
+        values = pa.concat_arrays([values])  # a zero-offset copy, so the buffers line up
+    validity, offsets_buf, data = values.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[: len(values) + 1]
+    base = int(offsets[0])
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8)
+    raw = raw[base : int(offsets[-1])]
+    rel = offsets - base
+    digit = (raw >= 0x30) & (raw <= 0x39)
+    after = np.append(np.cumsum(digit[::-1], dtype=np.int64)[::-1], 0)
+    lengths = np.diff(rel)
+    past_end = np.repeat(after[rel[1:]], lengths)
+    within = after[:-1] - past_end  # digits at or after each byte, in its string
+    total = np.repeat(after[rel[:-1]], lengths) - past_end  # digits in its string
+    keep = (digit & (within <= last) & (total >= last)) | _PHONE_SEPARATOR[raw]
+    out = np.where(keep, raw, np.uint8(ord(char)))
+    buffers = [validity, pa.py_buffer(rel.astype(np.int32)), pa.py_buffer(out)]
+    return pa.Array.from_buffers(pa.string(), len(values), buffers, null_count=values.null_count)
+
+
+def _mask_phone_regex(values: pa.Array, last: int, char: str) -> pa.Array:
     # Anything that is neither a digit nor a separator is masked first (a phone field may
     # hold text); then, reversed, the first `last` digits (the real last ones) are kept and
     # every other digit is masked.

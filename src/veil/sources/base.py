@@ -8,7 +8,7 @@ as JSON-safe parameters (its fingerprint) so a run can be recorded and repeated.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -18,6 +18,14 @@ import pyarrow as pa
 ProgressCallback = Callable[[int], None]
 
 DEFAULT_BATCH_ROWS = 50_000
+
+
+def projection(schema: pa.Schema, columns: Collection[str] | None) -> list[str]:
+    """The names of ``schema`` to produce for a ``columns`` request (all when ``None``)."""
+    if columns is None:
+        return list(schema.names)
+    wanted = set(columns)
+    return [name for name in schema.names if name in wanted]
 
 
 @dataclass
@@ -56,6 +64,14 @@ class Source(Protocol):
         """How many records the source expects to produce, if known (for progress bars)."""
         ...
 
-    def batches(self, progress: ProgressCallback | None = None) -> Iterator[pa.RecordBatch]:
-        """Yield flat record batches of at most a bounded size, in the source's schema."""
+    def batches(
+        self,
+        progress: ProgressCallback | None = None,
+        columns: Collection[str] | None = None,
+    ) -> Iterator[pa.RecordBatch]:
+        """Yield flat record batches of at most a bounded size, in the source's schema.
+
+        With ``columns``, batches hold only those columns (in schema order): a source that
+        can skip reading the others (Parquet) does, and nothing else changes.
+        """
         ...

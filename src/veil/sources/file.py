@@ -21,7 +21,7 @@ from __future__ import annotations
 import csv
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from veil.errors import ConfigError, SchemaError, SourceError
-from veil.sources.base import DEFAULT_BATCH_ROWS, ProgressCallback, Quarantine
+from veil.sources.base import DEFAULT_BATCH_ROWS, ProgressCallback, Quarantine, projection
 from veil.sources.flatten import (
     ROOT,
     SCHEMA_FILES,
@@ -105,9 +105,19 @@ def _cast_column(
     return build_array(kind, values, field.type), problems
 
 
-def cast_flat(where: str, batch: pa.RecordBatch, shape: str, first_row: int = 0) -> Flattened:
-    """A flat batch cast to the shape schema; rows with values that do not cast quarantined."""
-    schema, kinds = SHAPES[shape], [c.kind for c in columns(shape)]
+def cast_flat(
+    where: str,
+    batch: pa.RecordBatch,
+    shape: str,
+    first_row: int = 0,
+    names: Collection[str] | None = None,
+) -> Flattened:
+    """A flat batch cast to the shape schema (or its ``names`` columns); rows with values
+    that do not cast quarantined."""
+    wanted = set(projection(SHAPES[shape], names))
+    kept = [(f, c.kind) for f, c in zip(SHAPES[shape], columns(shape), strict=True)]
+    kept = [(f, kind) for f, kind in kept if f.name in wanted]
+    schema, kinds = pa.schema([f for f, _ in kept]), [kind for _, kind in kept]
     arrays: list[pa.Array] = []
     bad: dict[int, str] = {}
     for field, kind in zip(schema, kinds, strict=True):
@@ -209,6 +219,7 @@ class FileSource:
         self.ignored_columns: list[str] = []
         self._records: list[Any] | None = None
         self._rows: int | None = None
+        self._names: list[str] = []
         self.shape = self._detect(shape)
         self.schema: pa.Schema = SHAPES[self.shape]
 
@@ -293,8 +304,17 @@ class FileSource:
     def expected_rows(self) -> int | None:
         return self._rows
 
-    def batches(self, progress: ProgressCallback | None = None) -> Iterator[pa.RecordBatch]:
-        """Batches of at most ``batch_rows`` rows in the shape schema, in file order."""
+    def batches(
+        self,
+        progress: ProgressCallback | None = None,
+        columns: Collection[str] | None = None,
+    ) -> Iterator[pa.RecordBatch]:
+        """Batches of at most ``batch_rows`` rows in the shape schema, in file order.
+
+        ``columns`` narrows the batches; Parquet then reads (and checks) only those columns.
+        """
+        names = projection(self.schema, columns)
+        self._names = names
         self.quarantine, self.rejections = Quarantine(), []
         readers = {
             "json": self._json_parts,
@@ -309,7 +329,7 @@ class FileSource:
             if progress is not None:
                 progress(read)
             if flat.batch.num_rows:
-                yield flat.batch
+                yield flat.batch.select(names)
 
     def _guard_io(self, parts: Iterator[tuple[int, Flattened]]) -> Iterator[tuple[int, Flattened]]:
         try:
@@ -401,9 +421,8 @@ class FileSource:
 
     def _parquet_parts(self) -> Iterator[tuple[int, Flattened]]:
         rows = 0
-        batches = self._parquet().iter_batches(
-            batch_size=self.batch_rows, columns=list(self.schema.names)
-        )
+        names = self._names
+        batches = self._parquet().iter_batches(batch_size=self.batch_rows, columns=names)
         while True:
             try:
                 batch = next(batches)
@@ -411,5 +430,5 @@ class FileSource:
                 return
             except _ARROW_ERRORS:
                 raise SchemaError(f"{self.where}: damaged Parquet data after row {rows}") from None
-            yield batch.num_rows, cast_flat(self.where, batch, self.shape, rows)
+            yield batch.num_rows, cast_flat(self.where, batch, self.shape, rows, names)
             rows += batch.num_rows

@@ -22,7 +22,7 @@ import json
 import random
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,7 +34,7 @@ import httpx
 import pyarrow as pa
 
 from veil.errors import ApiError, ConfigError, SchemaError, SourceError, TransientSourceError
-from veil.sources.base import ProgressCallback, Quarantine
+from veil.sources.base import ProgressCallback, Quarantine, projection
 from veil.sources.flatten import Flattened, Rejection
 
 T = TypeVar("T")
@@ -321,6 +321,7 @@ class PagedApiSource:
     max_rejections = 1000
     http_options: HttpOptions
     _http_kwargs: dict[str, Any]
+    schema: pa.Schema
     quarantine: Quarantine
     rejections: list[Rejection]
 
@@ -330,12 +331,18 @@ class PagedApiSource:
     def _parse(self, request: PageRequest, payload: Any) -> tuple[int, Flattened]:
         raise NotImplementedError
 
-    def batches(self, progress: ProgressCallback | None = None) -> Iterator[pa.RecordBatch]:
+    def batches(
+        self,
+        progress: ProgressCallback | None = None,
+        columns: Collection[str] | None = None,
+    ) -> Iterator[pa.RecordBatch]:
         """One batch per page, in page order (pages are fetched ``concurrency`` at a time).
 
         ``progress`` gets the records fetched per page; a page whose records were all
-        quarantined yields no batch.
+        quarantined yields no batch. ``columns`` narrows the batches (every field is still
+        fetched and validated).
         """
+        names = projection(self.schema, columns)
         self.quarantine, self.rejections = Quarantine(), []
         with JsonHttp(self.http_options, **self._http_kwargs) as http:
             for fetched, flat in http.map_ordered(self.pages(), self._parse):
@@ -345,4 +352,4 @@ class PagedApiSource:
                 if progress is not None:
                     progress(fetched)
                 if flat.batch.num_rows:
-                    yield flat.batch
+                    yield flat.batch.select(names)

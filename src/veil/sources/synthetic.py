@@ -30,7 +30,7 @@ import difflib
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 
 from veil.errors import ConfigError
 from veil.sources import _synthetic_data as data
-from veil.sources.base import DEFAULT_BATCH_ROWS, ProgressCallback, Quarantine
+from veil.sources.base import DEFAULT_BATCH_ROWS, ProgressCallback, Quarantine, projection
 from veil.sources.shapes import FAKERAPI, RANDOMUSER, SHAPES, TS
 
 #: persons per unit of randomness; changing it changes every generated user
@@ -1095,12 +1095,20 @@ class SyntheticSource:
     def expected_rows(self) -> int:
         return self.persons
 
-    def batches(self, progress: ProgressCallback | None = None) -> Iterator[pa.RecordBatch]:
-        """Batches of at most ``batch_rows`` rows, the same users for the same seed."""
+    def batches(
+        self,
+        progress: ProgressCallback | None = None,
+        columns: Collection[str] | None = None,
+    ) -> Iterator[pa.RecordBatch]:
+        """Batches of at most ``batch_rows`` rows, the same users for the same seed.
+
+        ``columns`` narrows the batches; the users are the same whatever it asks for.
+        """
+        names = projection(self.schema, columns)
         for batch in rebatch(self._chunks(), self.batch_rows):
             if progress is not None:
                 progress(batch.num_rows)
-            yield batch
+            yield batch.select(names)
 
     def _chunks(self) -> Iterator[pa.RecordBatch]:
         generator = _ChunkGenerator(self)
