@@ -1,8 +1,9 @@
-"""Shared fixtures: a keyring, a reference date, the API samples."""
+"""Shared fixtures: a keyring, a reference date, the API samples, an S3 server."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +13,18 @@ from veil.keys import Keyring
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REFERENCE = datetime(2026, 11, 22, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """moto's real S3 server on a free loopback port, for the whole session."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
 
 
 @pytest.fixture

@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 import socket
 import uuid
-from collections.abc import Iterator
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from .conftest import Veil
 
@@ -18,20 +16,11 @@ pytestmark = pytest.mark.e2e
 CREDS = {"AWS_ACCESS_KEY_ID": "AKIAVEILCLI", "AWS_SECRET_ACCESS_KEY": "cli-secret-never-shown"}
 
 
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
-def bucket(endpoint: str) -> tuple[str, object]:
+def bucket(s3_endpoint: str) -> tuple[str, object]:
     client = boto3.client(
         "s3",
-        endpoint_url=endpoint,
+        endpoint_url=s3_endpoint,
         region_name="us-east-1",
         aws_access_key_id=CREDS["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=CREDS["AWS_SECRET_ACCESS_KEY"],
@@ -46,13 +35,13 @@ def _objects(client, bucket: str) -> list[str]:
     return sorted(o["Key"] for p in pages for o in p.get("Contents", []) if o["Key"][-1] != "/")
 
 
-def test_run_and_report_on_s3(veil: Veil, endpoint: str, bucket) -> None:
+def test_run_and_report_on_s3(veil: Veil, s3_endpoint: str, bucket) -> None:
     name, client = bucket
     url = f"s3://{name}/zone"
     env = {**CREDS, "AWS_REGION": "us-east-1"}
     rep = veil.tmp / "rep"
     veil(
-        "run", "--persons", "1500", "--output", url, "--s3-endpoint", endpoint,
+        "run", "--persons", "1500", "--output", url, "--s3-endpoint", s3_endpoint,
         "--reference-date", "2026-11-22", "--report", str(rep), "--quiet", env=env,
     )
     keys = _objects(client, name)
@@ -64,7 +53,7 @@ def test_run_and_report_on_s3(veil: Veil, endpoint: str, bucket) -> None:
     written = json.loads(rep.with_suffix(".json").read_text())
     assert written["rows"] == 1500 and written["all_match"]
 
-    again = veil("report", "--output", url, "--s3-endpoint", endpoint, "--json", env=env)
+    again = veil("report", "--output", url, "--s3-endpoint", s3_endpoint, "--json", env=env)
     reread = json.loads(again.stdout)
     assert reread["rows"] == 1500
 

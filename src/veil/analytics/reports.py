@@ -141,7 +141,12 @@ def anonymized_cube(
     cols = [c if c in present else f"NULL::VARCHAR AS {c}" for c in CUBE_COLUMNS]
     if "registered_month" in present:
         ref = reference_date.date().isoformat()
-        reg = f"date_diff('day', registered_month::DATE, DATE '{ref}')::DOUBLE AS reg_days"
+        # a month stands for its middle: the truncation's half-month bias cancels out
+        month = "registered_month::DATE"
+        reg = (
+            f"(date_diff('day', {month}, DATE '{ref}') - "
+            f"date_diff('day', {month}, {month} + INTERVAL 1 MONTH) / 2)::DOUBLE AS reg_days"
+        )
     else:
         reg = "NULL::DOUBLE AS reg_days"
     rel = f'(SELECT {", ".join(cols)}, {reg} FROM "{table}")'
