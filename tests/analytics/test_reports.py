@@ -53,7 +53,8 @@ def answers() -> dict:
 def test_scalar_answers(answers: dict) -> None:
     assert answers["gmail_share_germany"] == pytest.approx(2 / 3)
     assert answers["gmail_users_over_60"] == 2
-    # days from each registration month to the reference date, averaged over the 6 known
+    # days from the middle of each registration month (November: 30 days, so the 1st + 15)
+    # to the reference date, averaged over the 6 known
     days = [
         (REF.date() - datetime.fromisoformat(d).date()).days
         for d in [
@@ -65,7 +66,7 @@ def test_scalar_answers(answers: dict) -> None:
             "2016-11-01",
         ]
     ]
-    assert answers["avg_days_since_registration"] == pytest.approx(sum(days) / 6)
+    assert answers["avg_days_since_registration"] == pytest.approx(sum(days) / 6 - 15)
 
 
 def test_rankings_include_ties(answers: dict) -> None:

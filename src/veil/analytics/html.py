@@ -9,10 +9,10 @@ _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1100px;
 color:#1f2933;padding:0 1rem}h1{font-size:1.6rem;margin:.2rem 0}
 h2{font-size:1.15rem;margin:1.6rem 0 .5rem}
-.meta{color:#52606d}.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:1rem}
+.meta{color:#52606d}.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(480px,1fr));gap:1rem}
 .card{border:1px solid #d9e2ec;border-radius:8px;padding:.8rem 1rem;background:#fff}
 table{border-collapse:collapse;width:100%}
-td,th{padding:.3rem .5rem;border-bottom:1px solid #eef2f6;text-align:left}
+td,th{padding:.3rem .5rem;white-space:nowrap;border-bottom:1px solid #eef2f6;text-align:left}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.ok{color:#137333}.bad{color:#b3261e}
 .legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;border-radius:2px}
 """
