@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import pyarrow as pa
 
@@ -38,6 +39,7 @@ class CompiledPolicy:
     keyring: Keyring = field(repr=False)
     reference_date: datetime
     output_schema: pa.Schema = field(default_factory=lambda: pa.schema([]))
+    vault: Any = field(default=None, repr=False)
 
     @property
     def input_columns(self) -> list[str]:
@@ -47,16 +49,35 @@ class CompiledPolicy:
             read.update(self.policy.columns[s.output].inputs())
         return [name for name in self.input_schema.names if name in read]
 
+    def _apply(self, step: Step, batch: pa.RecordBatch, subject: pa.Array | None) -> pa.Array:
+        ctx = OpContext(
+            batch,
+            self.keyring,
+            self.reference_date,
+            step.output,
+            step.input,
+            subject=subject,
+            vault=self.vault,
+        )
+        out = step.func(batch.column(step.input), ctx)
+        return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
+
     def transform(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        """The policy applied to one batch (same rows, same order)."""
-        arrays, names = [], []
+        """The policy applied to one batch (same rows, same order).
+
+        The subject id column (if the policy names one) is computed first, so every other
+        operator can work per subject.
+        """
+        done: dict[str, pa.Array] = {}
+        subject = None
+        subject_step = next((s for s in self.steps if s.output == self.policy.subject_id), None)
+        if subject_step is not None:
+            subject = done[subject_step.output] = self._apply(subject_step, batch, None)
         for step in self.steps:
-            ctx = OpContext(batch, self.keyring, self.reference_date, step.output, step.input)
-            out = step.func(batch.column(step.input), ctx)
-            if isinstance(out, pa.ChunkedArray):
-                out = out.combine_chunks()
-            arrays.append(out)
-            names.append(step.output)
+            if step.output not in done:
+                done[step.output] = self._apply(step, batch, subject)
+        names = [step.output for step in self.steps]
+        arrays = [done[name] for name in names]
         result = pa.RecordBatch.from_arrays(arrays, names=names)
         if len(self.output_schema):
             result = result.cast(self.output_schema)
@@ -69,7 +90,11 @@ def _describe(policy: Policy, name: str) -> dict[bytes, bytes]:
 
 
 def compile_policy(
-    policy: Policy, input_schema: pa.Schema, keyring: Keyring, reference_date: datetime
+    policy: Policy,
+    input_schema: pa.Schema,
+    keyring: Keyring,
+    reference_date: datetime,
+    vault: Any = None,
 ) -> CompiledPolicy:
     """Bind ``policy`` to an input schema; raise PolicyError / UnknownColumnError up front."""
     issues = check_against(policy, input_schema)
@@ -83,12 +108,21 @@ def compile_policy(
         Step(out, params.source or out, params.op, ops[params.op].factory(params))
         for out, params in policy.outputs().items()
     )
-    compiled = CompiledPolicy(policy, input_schema, steps, tuple(unknown), keyring, reference_date)
+    compiled = CompiledPolicy(
+        policy, input_schema, steps, tuple(unknown), keyring, reference_date, vault=vault
+    )
     probe = compiled.transform(pa.RecordBatch.from_pylist([], schema=input_schema))
     fields = [
         probe.schema.field(i).with_metadata(_describe(policy, s.output))
         for i, s in enumerate(steps)
     ]
     return CompiledPolicy(
-        policy, input_schema, steps, tuple(unknown), keyring, reference_date, pa.schema(fields)
+        policy,
+        input_schema,
+        steps,
+        tuple(unknown),
+        keyring,
+        reference_date,
+        pa.schema(fields),
+        vault=vault,
     )

@@ -25,6 +25,21 @@ from pydantic import BaseModel, ConfigDict, Field
 from veil.keys import Keyring
 
 
+@dataclass(frozen=True)
+class Example:
+    """A worked example for the operator reference (``docs/operators.md``), which is made by
+    running the operator on ``values`` with these ``params`` under a fixed demo key.
+
+    ``columns`` adds other input columns of the same rows (for operators that read them).
+    """
+
+    params: dict[str, Any]
+    values: list[Any]
+    note: str = ""
+    columns: dict[str, list[Any]] | None = None
+    subject: list[Any] | None = None
+
+
 class OpParams(BaseModel):
     """Base of every operator's parameters. ``from`` names the input column."""
 
@@ -38,6 +53,8 @@ class OpParams(BaseModel):
     )
     #: operators that produce no output column (drop)
     produces_output: ClassVar[bool] = True
+    #: worked examples for the operator reference (see :class:`Example`)
+    examples: ClassVar[tuple[Example, ...]] = ()
 
     def inputs(self) -> list[str]:
         """Other input columns the operator reads (besides ``from``)."""
@@ -46,13 +63,21 @@ class OpParams(BaseModel):
 
 @dataclass(frozen=True)
 class OpContext:
-    """What an operator may use besides its input array."""
+    """What an operator may use besides its input array.
+
+    ``subject`` is the policy's ``subject_id`` output for the same rows (a keyed hash, so the
+    same person has the same value in every table under the same key), or ``None`` when the
+    policy names no subject. Operators that work per subject (date shifts, tokens, per-subject
+    keys) use it. ``vault`` is the run's subject-key vault, when one is configured.
+    """
 
     batch: pa.RecordBatch
     keyring: Keyring
     reference_date: datetime
     output: str
     input: str
+    subject: pa.Array | None = None
+    vault: Any = None
 
 
 OpFunc = Callable[[pa.Array, OpContext], pa.Array]
