@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck bench clean
+.PHONY: install run test lint typecheck bench bench-peers docs clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,8 +30,17 @@ typecheck: $(STAMP)
 test: $(STAMP) lint typecheck
 	$(BIN)/pytest
 
+## regenerate docs/operators.md by running every operator's examples
+docs: $(STAMP)
+	$(BIN)/python -m veil.operators.reference docs/operators.md
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_pipeline.py
 
 clean:
 	rm -rf veil-out veil-report.* .pytest_cache
+
+## the peers the benchmarks compare against (Presidio), in their own virtualenv
+bench-peers:
+	test -x .venv-peers/bin/python || $(PYTHON) -m venv .venv-peers
+	.venv-peers/bin/python -m pip install --quiet -r benchmarks/requirements-peers.txt

@@ -47,3 +47,18 @@ def test_every_command_is_documented(command: str) -> None:
 )
 def test_every_option_is_documented(option: str) -> None:
     assert f"`{option}" in README, f"README does not document {option}"
+
+
+def test_operator_reference_is_what_the_code_does() -> None:
+    from veil.operators.reference import render_reference
+
+    page = Path(__file__).parents[1] / "docs" / "operators.md"
+    assert page.exists(), "docs/operators.md is missing: run `make docs`"
+    assert page.read_text(encoding="utf-8") == render_reference(), (
+        "docs/operators.md is out of date: run `make docs`"
+    )
+
+
+@pytest.mark.parametrize("op", sorted(set(registry()) - {"drop"}))
+def test_every_operator_has_worked_examples(op: str) -> None:
+    assert registry()[op].params.examples, f"operator {op} has no examples for the reference"

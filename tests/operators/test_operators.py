@@ -225,3 +225,19 @@ def test_phone_mask_non_ascii_takes_the_regex_path(keyring: Keyring) -> None:
         "* *** **34",
         "**-34",
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(st.none(), st.text(alphabet="ab.@-_ 9", max_size=16)), max_size=40
+    ),
+    start=st.integers(0, 3),
+)
+def test_email_mask_byte_path_agrees_with_regex_path(values: list, start: int) -> None:
+    from veil.operators.basic import _mask_email_ascii, _mask_email_regex
+
+    arr = pa.array(values, pa.string()).slice(min(start, len(values)))
+    fast = _mask_email_ascii(arr, "*")
+    fast.validate(full=True)
+    assert fast.to_pylist() == _mask_email_regex(arr, "*").to_pylist()

@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from veil.errors import PolicyError, UnknownColumnError
+from veil.errors import PolicyError, PolicyIssue, UnknownColumnError
 from veil.keys import Keyring
 from veil.operators import base as opbase
 from veil.operators.base import OpContext, OpFunc
@@ -46,7 +47,7 @@ class CompiledPolicy:
         """The input columns the steps read, in input-schema order (what a source must give)."""
         read = {s.input for s in self.steps}
         for s in self.steps:
-            read.update(self.policy.columns[s.output].inputs())
+            read.update(self.policy.columns[s.output].read_columns())
         return [name for name in self.input_schema.names if name in read]
 
     def _apply(self, step: Step, batch: pa.RecordBatch, subject: pa.Array | None) -> pa.Array:
@@ -59,8 +60,19 @@ class CompiledPolicy:
             subject=subject,
             vault=self.vault,
         )
-        out = step.func(batch.column(step.input), ctx)
-        return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
+        values = batch.column(step.input)
+        out = step.func(values, ctx)
+        if isinstance(out, pa.ChunkedArray):
+            out = out.combine_chunks()
+        params = self.policy.columns[step.output]
+        if params.when is None:
+            return out
+        applies = params.when.evaluate(batch)
+        if params.otherwise == "null":
+            other = pa.nulls(len(values), out.type)
+        else:
+            other = values if values.type == out.type else values.cast(out.type)
+        return pc.if_else(applies, out, other)
 
     def transform(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """The policy applied to one batch (same rows, same order).
@@ -111,6 +123,7 @@ def compile_policy(
     compiled = CompiledPolicy(
         policy, input_schema, steps, tuple(unknown), keyring, reference_date, vault=vault
     )
+    _check_conditions(compiled)
     probe = compiled.transform(pa.RecordBatch.from_pylist([], schema=input_schema))
     fields = [
         probe.schema.field(i).with_metadata(_describe(policy, s.output))
@@ -126,3 +139,35 @@ def compile_policy(
         pa.schema(fields),
         vault=vault,
     )
+
+
+def _check_conditions(compiled: CompiledPolicy) -> None:
+    """``when`` conditions fit the input types, and ``otherwise: keep`` can keep the input."""
+    empty = pa.RecordBatch.from_pylist([], schema=compiled.input_schema)
+    issues = []
+    for step in compiled.steps:
+        params = compiled.policy.columns[step.output]
+        if params.when is None:
+            continue
+        where = f"columns.{step.output}.when"
+        try:
+            params.when.evaluate(empty)
+        except ValueError as exc:
+            issues.append(PolicyIssue(where, str(exc)))
+            continue
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            issues.append(PolicyIssue(where, "the condition does not apply to the column's type"))
+            continue
+        if params.otherwise == "keep":
+            out = compiled._apply(step, empty, None)
+            source = compiled.input_schema.field(step.input).type
+            if source != out.type and not pa.types.is_string(out.type):
+                issues.append(
+                    PolicyIssue(
+                        f"columns.{step.output}.otherwise",
+                        f"cannot keep {source} input values in a {out.type} column",
+                        "null",
+                    )
+                )
+    if issues:
+        raise PolicyError(issues, f"policy {compiled.policy.name!r} against the input")

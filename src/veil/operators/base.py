@@ -17,12 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import entry_points
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
 from veil.keys import Keyring
+from veil.operators.conditions import Condition
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,12 @@ class OpParams(BaseModel):
         alias="from",
         description="input column; defaults to the output column's own name",
     )
+    when: Condition | None = Field(
+        default=None, description="apply the operator only to rows where this condition holds"
+    )
+    otherwise: Literal["keep", "null"] = Field(
+        default="keep", description="with `when`: the value of the other rows (input or null)"
+    )
     #: operators that produce no output column (drop)
     produces_output: ClassVar[bool] = True
     #: worked examples for the operator reference (see :class:`Example`)
@@ -59,6 +66,14 @@ class OpParams(BaseModel):
     def inputs(self) -> list[str]:
         """Other input columns the operator reads (besides ``from``)."""
         return []
+
+    def read_columns(self) -> list[str]:
+        """Every input column besides ``from`` that the entry reads: ``inputs()`` and the
+        columns of its ``when`` condition."""
+        cols = list(self.inputs())
+        if self.when is not None:
+            cols += [c for c in self.when.columns() if c not in cols]
+        return cols
 
 
 @dataclass(frozen=True)

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from veil.operators.base import OpContext, OpFunc, OpParams
+from veil.operators.base import Example, OpContext, OpFunc, OpParams
 
 
 class KeepParams(OpParams):
     """Pass the value through unchanged. Use only for columns that are not identifying."""
 
     op: Literal["keep"] = "keep"
+
+    examples: ClassVar[tuple[Example, ...]] = (
+        Example(
+            {"op": "keep", "when": {"column": "value", "op": "ne", "value": "Berlin"}},
+            ["Paris", "Berlin", None],
+            "with a condition, rows where it is false keep their input (`otherwise: keep`)",
+        ),
+    )
 
 
 class DropParams(OpParams):
@@ -33,18 +41,42 @@ class RedactParams(OpParams):
     )
     keep_nulls: bool = Field(default=True, description="null inputs stay null")
 
+    examples: ClassVar[tuple[Example, ...]] = (
+        Example({"op": "redact", "value": "<EMAIL>"}, ["alice@example.com", None], "type label"),
+        Example({"op": "redact"}, ["4111 1111 1111 1111"], "null"),
+    )
+
 
 class MaskParams(OpParams):
     """Replace characters by ``char``, keeping the first/last N (digits only for phones)."""
 
     op: Literal["mask"] = "mask"
-    char: str = Field(default="*", min_length=1, max_length=1)
-    keep_first: int = Field(default=0, ge=0)
-    keep_last: int = Field(default=0, ge=0)
+    char: str = Field(default="*", min_length=1, max_length=1, description="the mask character")
+    keep_first: int = Field(default=0, ge=0, description="plain: leading characters kept")
+    keep_last: int = Field(
+        default=0, ge=0, description="plain: trailing characters kept; phone: digits kept"
+    )
     kind: Literal["plain", "phone", "email"] = Field(
         default="plain",
         description="plain: every character; phone: digits only, separators kept; "
         "email: local part and domain name masked, first letter of each and the TLD kept",
+    )
+
+    examples: ClassVar[tuple[Example, ...]] = (
+        Example(
+            {"op": "mask", "keep_first": 2, "keep_last": 2},
+            ["DE89370400440532013000", "abc", None],
+            "a value too short to hide anything is masked whole",
+        ),
+        Example(
+            {"op": "mask", "kind": "phone", "keep_last": 2},
+            ["+49 (030) 1234-5678", "06-12345678", "call 555 0100"],
+            "digits masked, separators kept, text masked too",
+        ),
+        Example(
+            {"op": "mask", "kind": "email"},
+            ["alice@company.com", "bob@mail.example.co.uk", "not-an-email"],
+        ),
     )
 
 
@@ -134,7 +166,59 @@ def _mask_phone_regex(values: pa.Array, last: int, char: str) -> pa.Array:
     return pc.if_else(pc.is_null(parts), fallback, masked)
 
 
+def _ascii_layout(values: pa.Array) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
+    """A zero-offset copy of a string array, its bytes, offsets relative to the first byte,
+    and the string index of every byte."""
+    if values.offset:
+        values = pa.concat_arrays([values])
+    _, offsets_buf, data = values.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[: len(values) + 1]
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8)
+    raw = raw[int(offsets[0]) : int(offsets[-1])]
+    rel = (offsets - offsets[0]).astype(np.int64)
+    sid = np.repeat(np.arange(len(values)), np.diff(rel))
+    return values, raw, rel, sid
+
+
+def _rebuilt(values: pa.Array, rel: np.ndarray, out: np.ndarray) -> pa.Array:
+    buffers = [values.buffers()[0], pa.py_buffer(rel.astype(np.int32)), pa.py_buffer(out)]
+    return pa.Array.from_buffers(pa.string(), len(values), buffers, null_count=values.null_count)
+
+
 def _mask_email(values: pa.Array, char: str) -> pa.Array:
+    if len(char.encode()) == 1 and pc.all(pc.string_is_ascii(values)).as_py() is not False:
+        return _mask_email_ascii(values, char)
+    return _mask_email_regex(values, char)
+
+
+def _mask_email_ascii(values: pa.Array, char: str) -> pa.Array:
+    # The same result as the regular expression of _mask_email_regex, on the bytes of the
+    # whole column: keep the first byte, the one '@', the byte after it and the last
+    # ".segment" (when it follows the domain's first byte and is not empty).
+    values, raw, rel, sid = _ascii_layout(values)
+    n = len(values)
+    lengths = np.diff(rel)
+    pos = np.arange(len(raw), dtype=np.int64) - rel[:-1][sid]
+    is_at = raw == 0x40
+    at_count = np.bincount(sid[is_at], minlength=n)
+    at_pos = np.full(n, -1, dtype=np.int64)
+    at_pos[sid[is_at]] = pos[is_at]  # only read where there is exactly one '@'
+    dots = np.flatnonzero(raw == 0x2E)
+    last_dot = np.full(n, -1, dtype=np.int64)
+    if len(dots):
+        ends = np.flatnonzero(np.diff(sid[dots], append=-1) != 0)  # last dot of each string
+        last_dot[sid[dots[ends]]] = pos[dots[ends]]
+    valid = (at_count == 1) & (at_pos >= 1) & (lengths > at_pos + 1)
+    after_at = np.where(valid, rel[:-1] + at_pos + 1, 0)
+    valid &= raw[np.minimum(after_at, max(len(raw) - 1, 0))] != 0x2E if len(raw) else valid
+    tld = np.where((last_dot > at_pos + 1) & (last_dot < lengths - 1), last_dot, lengths)
+    at, top = at_pos[sid], tld[sid]
+    keep = valid[sid] & ((pos == 0) | (pos == at) | (pos == at + 1) | (pos >= top))
+    out = np.where(keep, raw, np.uint8(ord(char)))
+    return _rebuilt(values, rel, out)
+
+
+def _mask_email_regex(values: pa.Array, char: str) -> pa.Array:
     parts = pc.extract_regex(
         values, r"^(?P<l>[^@])(?P<lr>[^@]*)@(?P<d>[^.@])(?P<dr>[^@]*?)(?P<t>\.[^.@]+)?$"
     )

@@ -1,36 +1,60 @@
-"""hash: keyed HMAC-SHA256, vectorised in DuckDB.
+"""hash: keyed HMAC-SHA256 (vectorised in DuckDB) or keyed BLAKE2b.
 
 HMAC(K, m) = SHA256((K ⊕ opad) ‖ SHA256((K ⊕ ipad) ‖ m)) is computed exactly with DuckDB's
 ``sha256`` over BLOBs, on all cores; the test suite checks it against Python's ``hmac`` on
-random inputs. The key is an HKDF subkey of the master key for (``hash``, ``domain``), where
-the domain defaults to the input column's name: two tables hash the same e-mail to the same
-value when their policies use the same domain, so anonymized tables still join.
+random inputs. BLAKE2b has a key input of its own (``hashlib.blake2b(key=…)``), computed per
+value from a keyed state copied for each one. The key is an HKDF subkey of the master key for
+(``hash``, ``domain``), where the domain defaults to the input column's name: two tables hash
+the same e-mail to the same value when their policies use the same domain, so anonymized
+tables still join. The digest is written as hex or unpadded base64url, truncated to
+``length`` characters.
 
-An unkeyed hash is not offered: hashes of e-mail addresses and phone numbers are reversed by
-enumerating the candidates.
+An unkeyed hash is refused with the reason: hashes of e-mail addresses and phone numbers are
+reversed by enumerating the candidates (every phone number of a country is a few billion
+SHA-256 calls), and a salt written in a policy is no secret.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import threading
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from veil.operators.base import OpContext, OpFunc, OpParams
+from veil.operators.base import Example, OpContext, OpFunc, OpParams
 
 _BLOCK = 64
 _local = threading.local()
 
 
+UNKEYED = ("sha256", "sha1", "md5", "sha512", "blake2b-unkeyed", "none")
+_UNKEYED_REASON = (
+    "is refused: an unkeyed hash of an e-mail or phone number is reversed by hashing every "
+    "candidate (all phone numbers of a country are a few billion hashes), and a salt written "
+    "in a policy is no secret. Use algorithm hmac-sha256 (the default) or blake2b: both are "
+    "keyed with a subkey of the master key"
+)
+
+
 class HashParams(OpParams):
-    """Keyed HMAC-SHA256 of the value, as hex, truncated to ``length`` characters."""
+    """Keyed HMAC-SHA256 or BLAKE2b of the value, as hex or base64url, truncated to
+    ``length`` characters."""
 
     op: Literal["hash"] = "hash"
-    length: int = Field(default=32, ge=16, le=64, description="hex characters kept (32 = 128 bits)")
+    algorithm: Literal["hmac-sha256", "blake2b"] = Field(
+        default="hmac-sha256", description="keyed hash function (an unkeyed one is refused)"
+    )
+    encoding: Literal["hex", "base64url"] = Field(
+        default="hex", description="text form of the digest"
+    )
+    length: int = Field(
+        default=32, ge=16, le=86, description="characters kept (32 hex = 128 bits; max: digest)"
+    )
     domain: str | None = Field(
         default=None,
         description="key domain; columns hashed under the same domain join (default: input name)",
@@ -38,6 +62,49 @@ class HashParams(OpParams):
     normalize: Literal["none", "lower", "trim_lower"] = Field(
         default="none", description="normalise text before hashing (e-mails: trim_lower)"
     )
+
+    examples: ClassVar[tuple[Example, ...]] = (
+        Example(
+            {"op": "hash", "normalize": "trim_lower", "domain": "email"},
+            ["alice@example.com", " Alice@Example.com", "bob@example.org", None],
+            "normalised first: both spellings of Alice's address give the same hash",
+        ),
+        Example(
+            {"op": "hash", "algorithm": "blake2b", "encoding": "base64url", "length": 22},
+            ["4b1d3c9e-7f3a-4c2b-9a51-3f8e2d6c1b0a"],
+            "keyed BLAKE2b, 22 base64url characters (132 bits)",
+        ),
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_unkeyed(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            algorithm = str(data.get("algorithm", "")).lower()
+            if algorithm in UNKEYED:
+                raise ValueError(f"an unkeyed hash ({algorithm}) {_UNKEYED_REASON}")
+            for word in ("salt", "key", "pepper"):
+                if word in data:
+                    raise ValueError(
+                        f"'{word}' in a policy {_UNKEYED_REASON}; keys come from the keyring"
+                    )
+        return data
+
+    @model_validator(mode="after")
+    def _fits(self) -> HashParams:
+        most = _MAX_CHARS[(self.algorithm, self.encoding)]
+        if self.length > most:
+            raise ValueError(f"length {self.length} exceeds the digest ({most} characters)")
+        return self
+
+
+_MAX_CHARS = {
+    ("hmac-sha256", "hex"): 64,
+    ("hmac-sha256", "base64url"): 43,
+    ("blake2b", "hex"): 86,  # 43 bytes are enough for any length kept
+    ("blake2b", "base64url"): 58,
+}
+_BLAKE_BYTES = 43
 
 
 def _connection() -> duckdb.DuckDBPyConnection:
@@ -65,6 +132,38 @@ def hmac_sha256_hex(values: pa.Array, key: bytes) -> pa.Array:
         con.unregister("veil_hash_input")
 
 
+def hmac_sha256_base64url(values: pa.Array, key: bytes) -> pa.Array:
+    """HMAC-SHA256 of each value under ``key``, as 43 unpadded base64url characters."""
+    digest = hmac_sha256_hex(values, key)
+    con = _connection()
+    con.register("veil_hash_hex", pa.table({"h": digest}))
+    try:
+        rel = con.sql(
+            "SELECT rtrim(replace(replace(to_base64(unhex(h)), '+', '-'), '/', '_'), '=') AS b "
+            "FROM veil_hash_hex"
+        )
+        return rel.to_arrow_table().column("b").combine_chunks()
+    finally:
+        con.unregister("veil_hash_hex")
+
+
+def blake2b_keyed(values: pa.Array, key: bytes, encoding: str) -> pa.Array:
+    """Keyed BLAKE2b (43-byte digest) of each UTF-8 value, as hex or base64url text."""
+    keyed = hashlib.blake2b(key=key[:64], digest_size=_BLAKE_BYTES)
+    out: list[str | None] = []
+    for value in values.cast(pa.string()).to_pylist():
+        if value is None:
+            out.append(None)
+            continue
+        state = keyed.copy()
+        state.update(value.encode())
+        if encoding == "hex":
+            out.append(state.hexdigest())
+        else:
+            out.append(base64.urlsafe_b64encode(state.digest()).rstrip(b"=").decode())
+    return pa.array(out, pa.string())
+
+
 def hash_(params: HashParams) -> OpFunc:
     def _hash(values: pa.Array, ctx: OpContext) -> pa.Array:
         values = values.cast(pa.string())
@@ -72,8 +171,14 @@ def hash_(params: HashParams) -> OpFunc:
             if params.normalize == "trim_lower":
                 values = pc.utf8_trim_whitespace(values)
             values = pc.utf8_lower(values)
-        key = ctx.keyring.derive("hash", params.domain or ctx.input)
-        digest = hmac_sha256_hex(values, key)
+        purpose = "hash" if params.algorithm == "hmac-sha256" else "hash-blake2b"
+        key = ctx.keyring.derive(purpose, params.domain or ctx.input)
+        if params.algorithm == "blake2b":
+            digest = blake2b_keyed(values, key, params.encoding)
+        elif params.encoding == "hex":
+            digest = hmac_sha256_hex(values, key)
+        else:
+            digest = hmac_sha256_base64url(values, key)
         return pc.utf8_slice_codeunits(digest, 0, params.length)
 
     return _hash

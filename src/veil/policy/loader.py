@@ -149,7 +149,7 @@ def check_against(policy: Policy, schema: pa.Schema) -> list[PolicyIssue]:
     names = list(schema.names)
     issues: list[PolicyIssue] = []
     for out, params in policy.columns.items():
-        wanted = [("from", params.source or out)] + [("input", c) for c in params.inputs()]
+        wanted = [("from", params.source or out)] + [("input", c) for c in params.read_columns()]
         for kind, col in wanted:
             if col not in names:
                 where = f"columns.{out}" + (".from" if kind == "from" and params.source else "")

@@ -60,7 +60,7 @@ class Policy(BaseModel):
         names: set[str] = set()
         for out, params in self.columns.items():
             names.add(params.source or out)
-            names.update(params.inputs())
+            names.update(params.read_columns())
         return names
 
     def canonical(self) -> dict[str, Any]:
