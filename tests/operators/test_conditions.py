@@ -190,3 +190,38 @@ def test_keep_refuses_incompatible_types(keyring: Keyring) -> None:
     )
     out = compile_policy(nulled, batch.schema, keyring, REF).transform(batch)
     assert out.column("born").to_pylist()[0].year == 1970
+
+
+def test_record_suppression_drops_rows_before_anything_else(keyring: Keyring) -> None:
+    policy = policy_from_dict(
+        {
+            "name": "p",
+            "columns": {
+                "nat": {"op": "keep"},
+                "age": {"op": "keep"},
+                "minors_and_unknown": {
+                    "op": "suppress",
+                    "scope": "record",
+                    "from": "age",
+                    "when": {
+                        "any": [
+                            {"column": "age", "op": "lt", "value": 50},
+                            {"column": "age", "op": "is_null"},
+                        ]
+                    },
+                },
+            },
+        }
+    )
+    compiled = compile_policy(policy, BATCH.schema, keyring, REF)
+    assert compiled.output_schema.names == ["nat", "age"]  # the entry makes no column
+    out = compiled.transform(BATCH)
+    assert out.column("age").to_pylist() == [70, 65]
+    assert out.column("nat").to_pylist() == ["DE", None]
+
+
+def test_record_suppression_needs_a_condition() -> None:
+    with pytest.raises(PolicyError, match="needs a `when`"):
+        policy_from_dict(
+            {"name": "p", "columns": {"age": {"op": "suppress", "scope": "record"}}}
+        )

@@ -48,6 +48,8 @@ class CompiledPolicy:
         read = {s.input for s in self.steps}
         for s in self.steps:
             read.update(self.policy.columns[s.output].read_columns())
+        for condition in self.policy.row_filters().values():
+            read.update(condition.columns())
         return [name for name in self.input_schema.names if name in read]
 
     def _apply(self, step: Step, batch: pa.RecordBatch, subject: pa.Array | None) -> pa.Array:
@@ -77,9 +79,16 @@ class CompiledPolicy:
     def transform(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """The policy applied to one batch (same rows, same order).
 
-        The subject id column (if the policy names one) is computed first, so every other
-        operator can work per subject.
+        Records that a ``suppress`` entry with ``scope: record`` matches are dropped first (so
+        the output may have fewer rows). The subject id column (if the policy names one) is
+        computed next, so every other operator can work per subject.
         """
+        filters = list(self.policy.row_filters().values())
+        if filters:
+            drop = filters[0].evaluate(batch)
+            for condition in filters[1:]:
+                drop = pc.or_(drop, condition.evaluate(batch))
+            batch = batch.filter(pc.invert(drop))
         done: dict[str, pa.Array] = {}
         subject = None
         subject_step = next((s for s in self.steps if s.output == self.policy.subject_id), None)
@@ -145,6 +154,15 @@ def _check_conditions(compiled: CompiledPolicy) -> None:
     """``when`` conditions fit the input types, and ``otherwise: keep`` can keep the input."""
     empty = pa.RecordBatch.from_pylist([], schema=compiled.input_schema)
     issues = []
+    for name, condition in compiled.policy.row_filters().items():
+        try:
+            condition.evaluate(empty)
+        except ValueError as exc:
+            issues.append(PolicyIssue(f"columns.{name}.when", str(exc)))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            issues.append(
+                PolicyIssue(f"columns.{name}.when", "the condition does not apply to the type")
+            )
     for step in compiled.steps:
         params = compiled.policy.columns[step.output]
         if params.when is None:

@@ -67,6 +67,10 @@ class OpParams(BaseModel):
         """Other input columns the operator reads (besides ``from``)."""
         return []
 
+    def row_filter(self) -> Condition | None:
+        """A condition whose records the engine drops (record suppression), or ``None``."""
+        return None
+
     def read_columns(self) -> list[str]:
         """Every input column besides ``from`` that the entry reads: ``inputs()`` and the
         columns of its ``when`` condition."""

@@ -50,7 +50,15 @@ class Policy(BaseModel):
 
     def outputs(self) -> dict[str, OpParams]:
         """The entries that produce a column, in policy order."""
-        return {k: v for k, v in self.columns.items() if v.produces_output}
+        return {
+            k: v
+            for k, v in self.columns.items()
+            if v.produces_output and v.row_filter() is None
+        }
+
+    def row_filters(self) -> dict[str, Any]:
+        """The entries that drop records (``suppress`` with ``scope: record``) → condition."""
+        return {k: v.row_filter() for k, v in self.columns.items() if v.row_filter() is not None}
 
     def input_of(self, name: str) -> str:
         return self.columns[name].source or name
