@@ -225,3 +225,11 @@ def test_record_suppression_needs_a_condition() -> None:
         policy_from_dict(
             {"name": "p", "columns": {"age": {"op": "suppress", "scope": "record"}}}
         )
+
+
+def test_an_operator_on_the_wrong_type_is_a_policy_error(keyring: Keyring) -> None:
+    spec = {"op": "noise", "from": "nat", "scale": 1.0}
+    policy = policy_from_dict({"name": "p", "columns": {"nat_noise": spec}})
+    with pytest.raises(PolicyError) as info:
+        compile_policy(policy, BATCH.schema, keyring, REF)
+    assert "columns.nat_noise" in str(info.value) and "numeric" in str(info.value)

@@ -133,7 +133,16 @@ def compile_policy(
         policy, input_schema, steps, tuple(unknown), keyring, reference_date, vault=vault
     )
     _check_conditions(compiled)
-    probe = compiled.transform(pa.RecordBatch.from_pylist([], schema=input_schema))
+    empty = pa.RecordBatch.from_pylist([], schema=input_schema)
+    problems = []
+    for step in steps:  # each operator once on no rows: type errors surface here, per column
+        try:
+            compiled._apply(step, empty, None)
+        except (TypeError, ValueError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            problems.append(PolicyIssue(f"columns.{step.output}", str(exc)))
+    if problems:
+        raise PolicyError(problems, f"policy {policy.name!r} against the input")
+    probe = compiled.transform(empty)
     fields = [
         probe.schema.field(i).with_metadata(_describe(policy, s.output))
         for i, s in enumerate(steps)

@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from veil.operators.base import Example, OpContext, OpFunc, OpParams
+from veil.operators.base import Example, OpContext, OpFunc, OpParams, numeric_input
 
 
 class AggregateParams(OpParams):
@@ -126,11 +126,7 @@ def group_statistic(values: np.ndarray, groups: np.ndarray, method: str) -> np.n
 
 def aggregate(params: AggregateParams) -> OpFunc:
     def _apply(values: pa.Array, ctx: OpContext) -> pa.Array:
-        if isinstance(values, pa.ChunkedArray):
-            values = values.combine_chunks()
-        typ = values.type
-        if not (pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_decimal(typ)):
-            raise TypeError(f"aggregate on {ctx.output!r} needs a numeric column")
+        values = numeric_input(values, ctx, "aggregate")
         x = values.cast(pa.float64()).to_numpy(zero_copy_only=False)
         mask = np.asarray(values.is_null())
         member = ~np.isnan(x)  # nulls are NaN here too

@@ -100,6 +100,16 @@ class OpContext:
 
 
 OpFunc = Callable[[pa.Array, OpContext], pa.Array]
+
+
+def numeric_input(values: pa.Array | pa.ChunkedArray, ctx: OpContext, op: str) -> pa.Array:
+    """``values`` as one array, or a TypeError naming the column if it is not numeric."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    typ = values.type
+    if not (pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_decimal(typ)):
+        raise TypeError(f"{op} on {ctx.output!r} needs a numeric column, not {typ}")
+    return values
 Factory = Callable[[Any], OpFunc]
 
 

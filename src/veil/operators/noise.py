@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
-from veil.operators.base import Example, OpContext, OpFunc, OpParams
+from veil.operators.base import Example, OpContext, OpFunc, OpParams, numeric_input
 from veil.operators.shift import keyed_u64
 
 # Wichura (1988), Algorithm AS 241 (PPND16): the normal quantile to about 1e-16
@@ -222,11 +222,8 @@ def _grid_bounds(low: float, high: float, decimals: int | None) -> tuple[float, 
 
 def noise(params: NoiseParams) -> OpFunc:
     def _apply(values: pa.Array, ctx: OpContext) -> pa.Array:
-        if isinstance(values, pa.ChunkedArray):
-            values = values.combine_chunks()
+        values = numeric_input(values, ctx, "noise")
         typ = values.type
-        if not (pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_decimal(typ)):
-            raise TypeError(f"noise on {ctx.output!r} needs a numeric column")
         numbers = values.cast(pa.float64())
         text = numbers.cast(pa.string())
         record = None
