@@ -431,3 +431,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# commands defined in their own modules register on `app` when imported
+from veil.cli import scan as _scan  # noqa: E402, F401
