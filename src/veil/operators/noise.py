@@ -1,6 +1,7 @@
 """noise: add keyed, reproducible Laplace, Gaussian or uniform noise to numbers.
 
-Each row's noise comes from one uniform u in (0, 1): HMAC-SHA256, under an HKDF subkey for
+Each row's noise comes from one uniform u in (0, 1): the keyed PRF of
+:mod:`veil.operators.prf` (AES-256 of a SHA-256), under an HKDF subkey for
 (``noise``, input column | output column), of the row's record identity and its value, read
 as a 53-bit fraction. The record identity is the input column ``record_from`` when given,
 otherwise the policy's subject (``OpContext.subject``), otherwise nothing. So a record always

@@ -4,18 +4,18 @@
 the (normalised) input value::
 
     key   = HKDF(master, "pseudonym", domain)          # domain: param, default the input column
-    h     = HMAC-SHA256(key, value)                    # exact, vectorised in DuckDB
+    h     = AES-256(key, SHA-256(value))               # veil.operators.prf, vectorised
     lane  = h[8i : 8i+8] as a big-endian uint64        # four independent 64-bit lanes
     index = lane mod len(list)                         # bias ≤ len / 2^64: none in practice
 
-HMACs are computed once per *distinct* value of the batch (name columns repeat a lot), then
+PRFs are computed once per *distinct* value of the batch (name columns repeat a lot), then
 gathered per row, and the words are fetched with one ``take`` from an array that holds every
-list needed (all locales × male / female / all first names). The four lanes of one HMAC are
-independent pseudo-random values (HMAC is a PRF; disjoint bits of its output are independent),
-so a full name uses lane 0 for the first name and lane 1 for the last name, an e-mail lane 2
+list needed (all locales × male / female / all first names). The four lanes of one PRF output
+are independent pseudo-random values (disjoint bits of a PRF's output are independent), so
+a full name uses lane 0 for the first name and lane 1 for the last name, an e-mail lane 2
 for its two-digit number and a username lane 3 for its style; further streams (the several
-parts of a street address) are derived from the lanes with the SplitMix64 finaliser. One HMAC
-per distinct value instead of one per part keeps the cost at one HMAC per value.
+parts of a street address) are derived from the lanes with the SplitMix64 finaliser. One PRF
+call per distinct value instead of one per part keeps the cost at one per value.
 
 The same value, key and ``domain`` give the same surrogate in every batch and table, so
 pseudonymised tables still join (``users.email`` and ``events.email`` both with
@@ -44,11 +44,9 @@ rates are in ``benchmarks/bench_pseudonym.py``. The mapping is not invertible by
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
 from typing import ClassVar, Literal
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -56,6 +54,7 @@ from pydantic import Field, field_validator, model_validator
 
 from veil.operators import pseudonym_data as data
 from veil.operators.base import Example, OpContext, OpFunc, OpParams
+from veil.operators.prf import prf_lanes
 
 Kind = Literal[
     "first_name", "last_name", "full_name", "email", "phone", "username", "street_address"
@@ -63,8 +62,6 @@ Kind = Literal[
 _GENDERED = ("first_name", "full_name", "email", "username")
 _DOMAIN_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _NO_AT_DOMAIN = "example.com"  # an e-mail input without '@' keeps no domain: this one (RFC 2606)
-_BLOCK = 64
-_local = threading.local()
 
 
 def _locale_name(value: str) -> str:
@@ -187,43 +184,7 @@ class PseudonymParams(OpParams):
 # --- the PRF -------------------------------------------------------------------------------
 
 
-def _connection() -> duckdb.DuckDBPyConnection:
-    con = getattr(_local, "con", None)
-    if con is None:
-        con = _local.con = duckdb.connect()
-    return con
-
-
-def prf_lanes(values: pa.Array, key: bytes, lanes: int = 4) -> np.ndarray:
-    """HMAC-SHA256(key, UTF-8 value) of each value (null: of the empty string) as ``lanes``
-    big-endian uint64 words, the first ``8 * lanes`` bytes of the digest: an array of shape
-    ``(len(values), lanes)``."""
-    padded = key.ljust(_BLOCK, b"\0")
-    ipad = bytes(b ^ 0x36 for b in padded)
-    opad = bytes(b ^ 0x5C for b in padded)
-    con = _connection()
-    table = pa.table({"m": values.cast(pa.string()).fill_null("")})
-    con.register("veil_pseudonym_input", table)
-    try:
-        rel = con.sql(
-            "SELECT unhex(left(sha256($opad::BLOB || unhex(sha256($ipad::BLOB || encode(m)))), "
-            f"{16 * lanes})) AS h FROM veil_pseudonym_input",
-            params={"ipad": ipad, "opad": opad},
-        )
-        digest = rel.to_arrow_table().column("h").combine_chunks()
-    finally:
-        con.unregister("veil_pseudonym_input")
-    if digest.offset:
-        digest = pa.concat_arrays([digest])
-    n = len(digest)
-    offsets = np.frombuffer(digest.buffers()[1], dtype=np.int32)[: n + 1]
-    data_buf = digest.buffers()[2]
-    raw = np.frombuffer(data_buf, np.uint8) if data_buf is not None else np.empty(0, np.uint8)
-    raw = np.ascontiguousarray(raw[offsets[0] : offsets[-1]])
-    return raw.view(">u8").astype(np.uint64).reshape(n, lanes)
-
-
-#: below this many rows, or when the first rows are (nearly) all distinct, the HMACs are
+#: below this many rows, or when the first rows are (nearly) all distinct, the PRFs are
 #: computed per row; otherwise once per distinct value (the result is the same either way)
 _SAMPLE = 16384
 

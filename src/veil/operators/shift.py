@@ -1,7 +1,8 @@
 """date_shift: move every date of a subject by the same keyed number of days.
 
-The offset of a subject is a keyed pseudo-random function of the subject: HMAC-SHA256 (under
-an HKDF subkey for (``date_shift``, ``domain``)) of the subject's text, read as a 64-bit number
+The offset of a subject is a keyed pseudo-random function of the subject: ``prf_lanes`` (AES-256
+under an HKDF subkey for (``date_shift``, ``domain``) of the SHA-256 of the subject's text,
+see :mod:`veil.operators.prf`), read as a 64-bit number
 and mapped onto the whole days in [-``max_days``, -``min_days``] ∪ [``min_days``, ``max_days``]
 (zero is excluded when ``min_days`` ≥ 1). So:
 
@@ -32,11 +33,8 @@ import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
 from veil.operators.base import Example, OpContext, OpFunc, OpParams
-from veil.operators.hashing import hmac_sha256_hex
+from veil.operators.prf import prf_lanes
 
-_HEX = np.full(256, 0, dtype=np.uint64)
-_HEX[np.frombuffer(b"0123456789", dtype=np.uint8)] = np.arange(10, dtype=np.uint64)
-_HEX[np.frombuffer(b"abcdef", dtype=np.uint8)] = np.arange(10, 16, dtype=np.uint64)
 _UNITS_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 
 
@@ -84,28 +82,12 @@ class DateShiftParams(OpParams):
         return [self.subject_from] if self.subject_from else []
 
 
-def hex_prefix_u64(digests: pa.Array) -> np.ndarray:
-    """The first 16 hex digits of each hex string as a uint64 (0 for nulls and short strings)."""
-    digests = pc.fill_null(pc.utf8_slice_codeunits(digests, 0, 16), "0" * 16)
-    digests = pc.utf8_rpad(digests, 16, "0")
-    offsets = np.frombuffer(digests.buffers()[1], dtype=np.int32)[
-        digests.offset : digests.offset + len(digests) + 1
-    ]
-    data = np.frombuffer(digests.buffers()[2], dtype=np.uint8)
-    chars = data[offsets[0] : offsets[-1]].reshape(-1, 16)
-    nibbles = _HEX[chars]
-    out = np.zeros(len(digests), dtype=np.uint64)
-    for i in range(16):
-        out = (out << np.uint64(4)) | nibbles[:, i]
-    return out
-
-
 def keyed_u64(values: pa.Array, key: bytes) -> np.ndarray:
-    """A keyed pseudo-random uint64 per value (HMAC-SHA256 of its text), computed once per
-    distinct value; nulls give 0."""
+    """A keyed pseudo-random uint64 per value (the first word of ``prf_lanes`` of its text:
+    AES-256 of its SHA-256), computed once per distinct value; nulls give 0."""
     text = values.cast(pa.string())
     distinct = pc.unique(text)
-    words = hex_prefix_u64(hmac_sha256_hex(distinct, key))
+    words = prf_lanes(distinct, key, 1)[:, 0] if len(distinct) else np.zeros(0, np.uint64)
     index = pc.index_in(text, value_set=distinct).to_numpy(zero_copy_only=False)
     index = np.nan_to_num(index, nan=0).astype(np.int64)
     return words[index] if len(words) else np.zeros(len(text), dtype=np.uint64)
