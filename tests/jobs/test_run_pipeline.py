@@ -62,3 +62,29 @@ def test_rerun_is_deterministic(tmp_path: Path, keyring: Keyring) -> None:
     ta, tb = read("a"), read("b")
     assert ta.equals(tb) and a.rows == b.rows == 3000
     assert a.report is not None and a.report["all_match"]
+
+
+def test_record_suppression_is_counted_in_the_manifest(tmp_path: Path, keyring: Keyring) -> None:
+    from veil.policy import policy_from_dict
+    from veil.sources.synthetic import SyntheticSource
+
+    columns = dict(builtin_policy("randomuser").canonical()["columns"])
+    columns["not_german"] = {
+        "op": "suppress",
+        "scope": "record",
+        "from": "nat",
+        "when": {"column": "nat", "op": "ne", "value": "DE"},
+    }
+    policy = policy_from_dict({"name": "germans-only", "columns": columns})
+    source = SyntheticSource(persons=2000, seed=3)
+    config = RunConfig(
+        source=source, policy=policy, keyring=keyring, output=str(tmp_path / "o"),
+        reference_date=REF, report=None,
+    )
+    result = run_pipeline(config)
+    assert 0 < result.rows < 2000
+    assert result.manifest["rows_suppressed"] == 2000 - result.rows
+    table = open_sink(str(tmp_path / "o"), format="parquet", encrypt=True, keyring=keyring).read(
+        "users"
+    )
+    assert set(table.column("nat").to_pylist()) == {"DE"}

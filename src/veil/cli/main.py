@@ -1,4 +1,4 @@
-"""The ``veil`` command line: run, report, policy, keys.
+"""The ``veil`` command line: run, report, policy, keys, reveal, subject.
 
 Every command turns a ``VeilError`` into a one-paragraph message on stderr and its exit code
 (2 configuration/policy, 3 keys, 4 source, 5 sink); nothing is printed from library code.
@@ -6,11 +6,12 @@ Every command turns a ``VeilError`` into a one-paragraph message on stderr and i
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -29,8 +30,10 @@ app = typer.Typer(
 )
 policy_app = typer.Typer(no_args_is_help=True, help="Show, validate and export policies.")
 keys_app = typer.Typer(no_args_is_help=True, help="Manage keys.")
+subject_app = typer.Typer(no_args_is_help=True, help="Subject requests: erasure.")
 app.add_typer(policy_app, name="policy")
 app.add_typer(keys_app, name="keys")
+app.add_typer(subject_app, name="subject")
 
 out = Console()
 err = Console(stderr=True)
@@ -185,6 +188,26 @@ def _s3_options(endpoint: str | None) -> Any:
     return S3Options(endpoint_url=endpoint or os.environ["VEIL_S3_ENDPOINT"])
 
 
+def _with_vault(config: Any, workspace: Path) -> Any:
+    """``config`` with the workspace's subject-key vault when the policy needs one."""
+    import dataclasses
+
+    from veil.keys.vault import needs_vault, open_workspace_vault
+
+    if not needs_vault(config.policy):
+        return config
+    return dataclasses.replace(config, vault=open_workspace_vault(workspace, config.keyring))
+
+
+@contextlib.contextmanager
+def _vault_closed(config: Any) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        if config.vault is not None:
+            config.vault.close()
+
+
 def _default_report(output: str) -> Path:
     return Path("veil-report") if "://" in output else Path(output) / "report"
 
@@ -294,8 +317,9 @@ def run(
             report=None if no_report else (report or _default_report(output)),
             s3=_s3_options(s3_endpoint),
         )
+        config = _with_vault(config, _workspace(workspace))
         console = Console(stderr=True, quiet=quiet)
-        with RichProgress(console) as progress:
+        with RichProgress(console) as progress, _vault_closed(config):
             result = run_pipeline(config, progress)
     except VeilError as exc:
         raise _fail(exc) from None
@@ -423,6 +447,242 @@ def keys_generate(
     except FileExistsError:
         raise _fail(KeyError_(f"{output} exists; refusing to overwrite a key")) from None
     out.print(f"wrote key {key_id(key)} to {output}")
+
+
+@keys_app.command("rotate")
+@guarded
+def keys_rotate(
+    key_file: Annotated[
+        Path | None,
+        typer.Option(help="Key file to rotate (default VEIL_KEY_FILE, or the workspace key)."),
+    ] = None,
+    workspace: Annotated[
+        Path | None, typer.Option(help="Workspace folder holding the key and the audit log.")
+    ] = None,
+) -> None:
+    """Add a new key to a key file and make it current; old keys stay for reading old data."""
+    from veil.audit import current_actor, open_audit_log
+    from veil.keys.keyring import ENV_KEY, ENV_KEY_FILE, rotate_key_file, workspace_key_path
+
+    ws = _workspace(workspace)
+    env_file = os.environ.get(ENV_KEY_FILE)
+    path = key_file or (Path(env_file) if env_file else workspace_key_path(ws))
+    entry, previous = rotate_key_file(path)
+    open_audit_log(ws).record(
+        "keys.rotate",
+        current_actor(),
+        {"key_file": str(path)},
+        {"previous_kid": previous, "new_kid": entry.kid},
+    )
+    out.print(
+        f"rotated {path}: new current key {entry.kid}; previous key {previous} kept to read "
+        "what it wrote",
+        highlight=False,
+    )
+    if os.environ.get(ENV_KEY):
+        err.print(
+            f"[yellow]warning:[/] {ENV_KEY} is set and wins over key files: unset it (or point "
+            "it at this file) for runs to use the new key",
+            highlight=False,
+        )
+
+
+@keys_app.command("list")
+@guarded
+def keys_list(
+    key_file: Annotated[Path | None, typer.Option(help="Master key file.")] = None,
+    workspace: Annotated[
+        Path | None, typer.Option(help="Workspace folder holding the key.")
+    ] = None,
+) -> None:
+    """List the key ids of the keyring, which one is current, and when each was created."""
+    from rich.table import Table
+
+    from veil.keys.keyring import load_keyring
+
+    keyring = load_keyring(_workspace(workspace), key_file, generate=False)
+    table = Table("kid", "current", "created", title=f"keys ({keyring.origin})")
+    for row in keyring.describe():
+        table.add_row(str(row["kid"]), "yes" if row["current"] else "", str(row["created"] or "-"))
+    out.print(table)
+
+
+def _read_revealable(
+    sink: Any, dataset: str, column: str, subject_column: str | None
+) -> tuple[Any, str, str | None]:
+    """The column (and the subject column) of the current version, the operator that made it,
+    and the subject column's name (``None`` if the dataset has none)."""
+    subject_col: str | None = subject_column or "subject_id"
+    table = sink.read(dataset, columns=[column, subject_col])
+    if column not in table.column_names:
+        raise ConfigError(f"dataset {dataset!r} has no column {column!r}")
+    if subject_col not in table.column_names:
+        if subject_column is not None:
+            raise ConfigError(f"dataset {dataset!r} has no column {subject_column!r}")
+        subject_col = None
+    meta = table.schema.field(column).metadata or {}
+    op = meta.get(b"veil.op", b"").decode()
+    if not op:  # written without field metadata: recognise the values
+        sample = next((v for v in table.column(column).to_pylist() if v is not None), "")
+        op = {"tok": "tokenize", "enc": "encrypt"}.get(str(sample).partition("_")[0], "")
+    if op not in ("tokenize", "encrypt"):
+        raise ConfigError(
+            f"column {column!r} was made by {op or 'an unknown operator'!r}, which cannot be "
+            "revealed (only tokenize and encrypt are reversible here)"
+        )
+    return table, op, subject_col
+
+
+@app.command("reveal")
+@guarded
+def reveal(
+    column: Annotated[str, typer.Option(help="The tokenized or encrypted column to reveal.")],
+    reason: Annotated[
+        str | None, typer.Option(help="Why the values are needed (required; audited).")
+    ] = None,
+    output: Annotated[
+        str, typer.Option(help="The output a run wrote (folder or s3://).")
+    ] = "veil-out",
+    dataset: Annotated[str, typer.Option(help="Dataset name inside the output.")] = "users",
+    where_subject: Annotated[
+        str | None, typer.Option(help="Only the rows of this subject id.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 20,
+    domain: Annotated[
+        str | None,
+        typer.Option(help="The operator's domain, if the policy set one (default: its input column)."),
+    ] = None,
+    subject_column: Annotated[
+        str | None, typer.Option(help="The dataset's subject id column (default subject_id).")
+    ] = None,
+    workspace: Annotated[
+        Path | None, typer.Option(help="Workspace folder holding the key, vault and audit log.")
+    ] = None,
+    key_file: Annotated[Path | None, typer.Option(help="Master key file.")] = None,
+    s3_endpoint: Annotated[str | None, typer.Option(help="S3 endpoint URL.")] = None,
+) -> None:
+    """Print the original values of a tokenized or encrypted column (terminal only; audited)."""
+    import pyarrow.compute as pc
+    from rich.table import Table
+
+    from veil.audit import current_actor, open_audit_log, subject_ref
+    from veil.keys.keyring import load_keyring
+    from veil.keys.vault import SubjectErasedError, Vault, vault_url
+    from veil.operators.encrypt import decrypt
+    from veil.operators.tokenize import detokenize
+    from veil.sinks import open_sink
+
+    if not reason or not reason.strip():
+        raise ConfigError(
+            "veil reveal needs --reason TEXT: revealing values is recorded in the audit log "
+            "with the reason given"
+        )
+    if limit < 1:
+        raise ConfigError("--limit must be ≥ 1")
+    ws = _workspace(workspace)
+    audit = open_audit_log(ws)
+    target = {"output": output, "dataset": dataset, "column": column}
+    details: dict[str, Any] = {
+        "reason": reason,
+        "subject": subject_ref(where_subject) if where_subject is not None else None,
+        "limit": limit,
+    }
+    vault = None
+    try:
+        keyring = load_keyring(ws, key_file, generate=False)
+        sink = open_sink(
+            output, format="parquet", encrypt=False, keyring=keyring, s3=_s3_options(s3_endpoint)
+        )
+        manifest = sink.current(dataset)
+        if manifest is None:
+            raise ConfigError(f"no committed dataset {dataset!r} in {output}")
+        target["version_id"] = str(manifest.get("version_id"))
+        table, op, subject_col = _read_revealable(sink, dataset, column, subject_column)
+        url = vault_url(ws)
+        if "://" in url or Path(url).exists():
+            vault = Vault.open(url, keyring)
+        if where_subject is not None:
+            if subject_col is None:
+                raise ConfigError(f"dataset {dataset!r} has no subject column for --where-subject")
+            if vault is not None and vault.is_erased(where_subject):
+                raise SubjectErasedError([where_subject], "reveal")
+            table = table.filter(pc.equal(table.column(subject_col), where_subject))
+        table = table.slice(0, limit)
+        subjects = table.column(subject_col) if subject_col else None
+        meta = table.schema.field(column).metadata or {}
+        dom = domain or (meta.get(b"veil.from") or column.encode()).decode()
+        erased: set[str] = set()
+        if vault is not None and subjects is not None:
+            erased = vault.erased_among(sorted({s for s in subjects.to_pylist() if s is not None}))
+        opener = detokenize if op == "tokenize" else decrypt
+        values = opener(
+            table.column(column),
+            keyring,
+            domain=dom,
+            subjects=subjects,
+            vault=vault,
+            on_erased="null",
+        ).to_pylist()
+        subject_list = subjects.to_pylist() if subjects is not None else [None] * len(values)
+        details.update(
+            rows=len(values),
+            revealed=sum(1 for v, s in zip(values, subject_list, strict=True)
+                         if v is not None and s not in erased),
+            erased=sum(1 for s in subject_list if s in erased),
+            key_ids=sorted(keyring.keys),
+            outcome="revealed",
+        )
+    except VeilError as exc:
+        details["outcome"] = f"refused: {type(exc).__name__}"
+        audit.record("reveal", current_actor(), target, details)
+        raise
+    finally:
+        if vault is not None:
+            vault.close()
+    audit.record("reveal", current_actor(), target, details)
+    shown = Table(*(["subject"] if subject_col else []), column, "value", title=f"{dataset}.{column}")
+    tokens = table.column(column).to_pylist()
+    for value, subject, token in zip(values, subject_list, tokens, strict=True):
+        text = "[erased]" if subject in erased else ("null" if value is None else value)
+        shown.add_row(*([str(subject)] if subject_col else []), str(token), text)
+    out.print(shown, highlight=False, markup=False)
+    err.print(f"{len(values)} row(s); recorded in {audit.path} with the reason", highlight=False)
+
+
+@subject_app.command("erase")
+@guarded
+def subject_erase(
+    subject: Annotated[str, typer.Argument(help="The subject id (the subject_id column's value).")],
+    reason: Annotated[
+        str | None, typer.Option(help="Why the subject is erased (required; audited).")
+    ] = None,
+    workspace: Annotated[
+        Path | None, typer.Option(help="Workspace folder holding the vault and the audit log.")
+    ] = None,
+) -> None:
+    """Crypto-shred a subject: delete its vault key, so its tokens and ciphertexts never open."""
+    from veil.audit import current_actor, open_audit_log, subject_ref
+    from veil.keys.vault import Vault, vault_url
+
+    if not reason or not reason.strip():
+        raise ConfigError("veil subject erase needs --reason TEXT (recorded in the audit log)")
+    ws = _workspace(workspace)
+    with Vault.open(vault_url(ws), None) as vault:
+        existed = vault.erase(subject)
+        url = vault.url
+    ref = subject_ref(subject)
+    open_audit_log(ws).record(
+        "subject.erase",
+        current_actor(),
+        {"vault": url, "subject": ref},
+        {"reason": reason, "key_deleted": existed},
+    )
+    if existed:
+        out.print(f"erased subject {ref}: its key is deleted; its tokens and encrypted values "
+                  "can no longer be revealed", highlight=False)
+    else:
+        out.print(f"subject {ref} had no key in the vault; the erasure is recorded, so no run "
+                  "will create one", highlight=False)
 
 
 def main() -> None:

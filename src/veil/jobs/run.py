@@ -65,6 +65,8 @@ class RunConfig:
     s3: Any = None
     #: transform threads (default: one per core, at most 4)
     workers: int = field(default_factory=default_workers)
+    #: the subject-key vault (``veil.keys.vault.Vault``) for per-subject operators, or None
+    vault: Any = None
 
 
 @dataclass
@@ -124,7 +126,11 @@ def run_pipeline(config: RunConfig, progress: RunProgress | None = None) -> RunR
     timings = {"fetch": 0.0, "transform": 0.0, "write": 0.0, "report": 0.0}
     t_start = time.perf_counter()
     compiled = compile_policy(
-        config.policy, config.source.schema, config.keyring, config.reference_date
+        config.policy,
+        config.source.schema,
+        config.keyring,
+        config.reference_date,
+        vault=config.vault,
     )
     raw_cube = None
     if config.compare_raw and config.source.shape in RAW_ROLES:
@@ -139,7 +145,7 @@ def run_pipeline(config: RunConfig, progress: RunProgress | None = None) -> RunR
     total = config.source.expected_rows()
     for stage in STAGES:
         progress.start(stage, total)
-    rows = 0
+    rows = suppressed = 0
     with sink.writer(
         dataset=config.dataset, schema=compiled.output_schema, run_id=run_id
     ) as writer:
@@ -148,17 +154,20 @@ def run_pipeline(config: RunConfig, progress: RunProgress | None = None) -> RunR
             lambda n: progress.advance("fetching", n), columns=needed
         )
 
-        def transform(batch: pa.RecordBatch) -> tuple[pa.RecordBatch, pa.Table | None, float]:
+        def transform(
+            batch: pa.RecordBatch,
+        ) -> tuple[pa.RecordBatch, pa.Table | None, float, int]:
             t0 = time.perf_counter()
             out = compiled.transform(batch)
             summary = raw_cube.summarize(batch) if raw_cube is not None else None
-            return out, summary, time.perf_counter() - t0
+            return out, summary, time.perf_counter() - t0, batch.num_rows
 
         transformed = ordered_map(
             transform, _counted(prefetch(fetched), timings), workers=config.workers
         )
         with contextlib.closing(transformed):  # a failure below stops the workers at once
-            for out, summary, seconds in transformed:
+            for out, summary, seconds, rows_in in transformed:
+                suppressed += rows_in - out.num_rows
                 if raw_cube is not None and summary is not None:
                     raw_cube.add_summary(summary)
                 progress.advance("transforming", out.num_rows)
@@ -175,6 +184,7 @@ def run_pipeline(config: RunConfig, progress: RunProgress | None = None) -> RunR
             "key_id": config.keyring.kid,
             "reference_date": config.reference_date.date().isoformat(),
             "rows": rows,
+            "rows_suppressed": suppressed,
             "quarantine": config.source.quarantine.as_dict(),
             "dropped_unknown_columns": list(compiled.dropped_unknown),
         }

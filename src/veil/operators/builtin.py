@@ -3,6 +3,7 @@
 from veil.operators import (
     aggregate,
     basic,
+    encrypt,
     fpe,
     generalize,
     geo,
@@ -11,7 +12,9 @@ from veil.operators import (
     pseudonym,
     shift,
     suppress,
+    tokenize,
 )
+from veil.operators import text as text_ops
 from veil.operators.base import register
 
 register("keep", basic.KeepParams, basic.keep)
@@ -30,3 +33,6 @@ register("geo_snap", geo.GeoSnapParams, geo.geo_snap)
 register("geohash", geo.GeohashParams, geo.geohash)
 register("suppress", suppress.SuppressParams, suppress.suppress)
 register("fpe", fpe.FpeParams, fpe.fpe)
+register("tokenize", tokenize.TokenizeParams, tokenize.tokenize)
+register("encrypt", encrypt.EncryptParams, encrypt.encrypt)
+register("redact_text", text_ops.RedactTextParams, text_ops.redact_text)

@@ -77,8 +77,9 @@ def run_example(spec: OperatorSpec, example: Example, keyring: Keyring) -> list[
 
 
 def _shown(value: Any, deterministic: bool) -> str:
-    if not deterministic and isinstance(value, str) and "_" in value:
-        return _cell(value.rsplit("_", 1)[0] + "_…")
+    if not deterministic and isinstance(value, str):
+        parts = value.split("_", 2)  # prefix_kid_payload: the payload is random
+        return _cell(f"{parts[0]}_{parts[1]}_…" if len(parts) == 3 else "…")
     return _cell(value)
 
 
