@@ -94,8 +94,11 @@ def eval_columns(verbose: bool = False) -> float:
 
 
 def eval_text(verbose: bool = False) -> None:
-    """Free-text PII detection on ``benchmarks/corpus/text/``: not yet."""
-    print("free-text detection: not yet")
+    """Free-text PII detection on ``benchmarks/corpus/text/`` (see ``eval_text.py``)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from eval_text import eval_text as run_text_eval
+
+    run_text_eval()
 
 
 def main(argv: list[str]) -> int:

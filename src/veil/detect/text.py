@@ -43,13 +43,10 @@ false positive. :class:`Span` holds offsets and scores only, never the text it p
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
-from typing import Any
 
 import numpy as np
 import phonenumbers
@@ -520,6 +517,9 @@ def _resolve(spans: list[Span]) -> list[Span]:
     return sorted(kept, key=lambda s: s.start)
 
 
+_PERSON_PRE = r"\p{Lu}\p{Ll}+ +\p{Lu}"  # RE2 prefilter for candidate PERSON rows
+
+
 def _as_array(texts: pa.Array | pa.ChunkedArray | Sequence[str | None]) -> pa.Array:
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks()
@@ -587,93 +587,11 @@ def find_spans(
                 if score >= min_score:
                     spans.append(Span(start, end, rec.entity, round(score, 3)))
     if person:
+        from veil.detect.persons import person_spans
+
         for row, spans in zip(rows, person_spans(strings), strict=True):
             found[row].extend(s for s in spans if s.score >= min_score)
     for row in rows:
         if len(found[row]) > 1:
             found[row] = _resolve(found[row])
     return found
-
-
-# ---- PERSON ---------------------------------------------------------------------------------
-
-_PERSON_PRE = r"\p{Lu}\p{Ll}+ +\p{Lu}"
-_UPPER = "A-ZÀ-ÖØ-ÞŁŚŻŹĆŃ"
-_LOWER = "a-zß-öø-ÿłśżźćńăâîșțçğış"
-_NAME = rf"[{_UPPER}][{_LOWER}]+(?:['’\-][{_UPPER}]?[{_LOWER}]+)?"
-_PARTICLE = (
-    r"(?:van der|van den|van de|van|von der|von|de la|de los|del|de|da|dos|das|di|le|la|ter)"
-)
-_TITLE = _words(
-    "mr|mrs|ms|miss|dr|prof|herr|frau|hr|fr|m|mme|mlle|monsieur|madame|sr|sra|srta|señor|"
-    "señora|don|doña|sig|sig.ra|signor|signora|dott|dhr|mevr|mevrouw|meneer|senhor|senhora|dona"
-)
-_PERSON_CONTEXT = _words(
-    "name|named|heiße|heisse|appelle|llamo|chiamo|heet|chamo|contact|customer|kunde|client|"
-    "cliente|klant|colleague|kollege|collègue|compañero|collega|agent|signed|regards|grüße|"
-    "gruß|cordialement|saludos|saluti|groeten|cumprimentos|cc|from|von|de|da|van"
-)
-_TITLED = re.compile(r"(?:^|\W)(?:" + _TITLE.pattern + r")\.? *$")
-_PERSON_RE = re.compile(rf"(?<![\w@.])({_NAME})((?: (?:{_PARTICLE} )?{_NAME}){{0,2}})(?![\w@])")
-
-
-def person_spans(texts: Sequence[str]) -> list[list[Span]]:
-    """PERSON spans: spaCy's NER when available, else the lexicon heuristic (low scores)."""
-    nlp = spacy_model()
-    if nlp is not None:
-        out: list[list[Span]] = []
-        for doc in nlp.pipe(texts, batch_size=256):
-            out.append(
-                [
-                    Span(e.start_char, e.end_char, "PERSON", 0.85)
-                    for e in doc.ents
-                    if e.label_ in ("PERSON", "PER")
-                ]
-            )
-        return out
-    return [_person_heuristic(t) for t in texts]
-
-
-def _person_heuristic(text: str) -> list[Span]:
-    from veil.detect import lexicons
-    from veil.detect.names import fold
-
-    given, family = lexicons.given_names(), lexicons.family_names()
-    spans: list[Span] = []
-    pos = 0
-    while (m := _PERSON_RE.search(text, pos)) is not None:
-        first, rest = m.group(1), m.group(2).split()
-        pos = m.end()
-        before = text[max(0, m.start() - 24) : m.start()].lower()
-        titled = bool(_TITLED.search(before))
-        if fold(first).lower() in given:
-            if not rest:
-                continue
-            score = 0.45 + (0.15 if fold(rest[-1]).lower() in family else 0.0)
-        elif titled and not rest and fold(first).lower() in family:
-            score = 0.45
-        else:
-            pos = m.end(1)  # a capitalised word that is no name: try from the next one
-            continue
-        if titled:
-            score += 0.25
-        if _PERSON_CONTEXT.search(before + " " + text[m.end() : m.end() + 16].lower()):
-            score += 0.1
-        spans.append(Span(m.start(), m.end(), "PERSON", round(min(score, 0.9), 3)))
-    return spans
-
-
-@cache
-def spacy_model() -> Any:
-    """The spaCy pipeline used for PERSON, or None when spaCy or a model is missing."""
-    try:
-        import spacy  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        return None
-    names = [os.environ["VEIL_SPACY_MODEL"]] if os.environ.get("VEIL_SPACY_MODEL") else []
-    for name in [*names, "xx_ent_wiki_sm", "en_core_web_sm"]:
-        try:
-            return spacy.load(name, disable=["parser", "lemmatizer", "tagger"])
-        except (OSError, ValueError, ImportError):
-            continue
-    return None
