@@ -241,3 +241,16 @@ def test_email_mask_byte_path_agrees_with_regex_path(values: list, start: int) -
     fast = _mask_email_ascii(arr, "*")
     fast.validate(full=True)
     assert fast.to_pylist() == _mask_email_regex(arr, "*").to_pylist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(st.none(), st.text(alphabet="ab.@ \t\nÉ", max_size=12)), max_size=30
+    )
+)
+def test_email_domain_fast_path_agrees_with_the_regex(values: list) -> None:
+    from veil.operators.generalize import _email_domain_regex, email_domain_of
+
+    arr = pa.array(values, pa.string())
+    assert email_domain_of(arr).to_pylist() == _email_domain_regex(arr).to_pylist()
