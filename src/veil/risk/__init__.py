@@ -1,0 +1,36 @@
+"""Re-identification risk: measures (k, l, t, uniqueness, prosecutor/journalist/marketer
+risk), enforcement of k-anonymity (and distinct l-diversity) by full-domain generalisation
+and suppression or by Mondrian, and the information-loss metrics that choose between
+solutions."""
+
+from veil.risk.enforce import (
+    EnforcementError,
+    EnforcementResult,
+    MondrianResult,
+    enforce,
+    mondrian,
+)
+from veil.risk.loss import Loss
+from veil.risk.measures import (
+    ClassSizeBucket,
+    Risk,
+    RiskReport,
+    SensitiveReport,
+    equivalence_classes,
+    risk_report,
+)
+
+__all__ = [
+    "ClassSizeBucket",
+    "EnforcementError",
+    "EnforcementResult",
+    "Loss",
+    "MondrianResult",
+    "Risk",
+    "RiskReport",
+    "SensitiveReport",
+    "enforce",
+    "equivalence_classes",
+    "mondrian",
+    "risk_report",
+]
