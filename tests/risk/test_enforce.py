@@ -146,8 +146,10 @@ def cases(draw: st.DrawFn) -> tuple[pa.Table, int, float, bool]:
 HIERARCHIES = {"a": NUM, "b": SEX, "c": COLOUR}
 
 
-def oracle_suppressed(table: pa.Table, node: tuple[int, ...], k: int, l: int | None) -> int:  # noqa: E741
-    """Per-row Python: how many records a node suppresses."""
+def _oracle_classes(
+    table: pa.Table, node: tuple[int, ...], k: int, l: int | None  # noqa: E741
+) -> tuple[list[int], list[int]]:
+    """Per-row Python: the sizes of the classes a node keeps, and of those it suppresses."""
     columns = [
         HIERARCHIES[name].generalize(table[name], level).to_pylist()
         for name, level in zip(HIERARCHIES, node, strict=True)
@@ -157,8 +159,14 @@ def oracle_suppressed(table: pa.Table, node: tuple[int, ...], k: int, l: int | N
     values: dict[tuple, set] = {}
     for key, s in zip(keys, table["s"].to_pylist(), strict=True):
         values.setdefault(key, set()).add(s)
-    bad = {key for key in sizes if sizes[key] < k or (l is not None and len(values[key]) < l)}
-    return sum(sizes[key] for key in bad)
+    ok = {key: sizes[key] >= k and (l is None or len(values[key]) >= l) for key in sizes}
+    kept = [v for key, v in sizes.items() if ok[key]]
+    return kept, [v for key, v in sizes.items() if not ok[key]]
+
+
+def oracle_suppressed(table: pa.Table, node: tuple[int, ...], k: int, l: int | None) -> int:  # noqa: E741
+    """Per-row Python: how many records a node suppresses."""
+    return sum(_oracle_classes(table, node, k, l)[1])
 
 
 def lattice() -> list[tuple[int, ...]]:
@@ -215,16 +223,7 @@ def test_matches_brute_force_and_laws(case: tuple[pa.Table, int, float, bool]) -
 
 
 def discernibility_oracle(table: pa.Table, node: tuple[int, ...], k: int, l: int | None) -> float:  # noqa: E741
-    columns = [
-        HIERARCHIES[name].generalize(table[name], level).to_pylist()
-        for name, level in zip(HIERARCHIES, node, strict=True)
-    ]
-    keys = list(zip(*columns, strict=True)) if columns[0] else []
-    sizes = Counter(keys)
-    values: dict[tuple, set] = {}
-    for key, s in zip(keys, table["s"].to_pylist(), strict=True):
-        values.setdefault(key, set()).add(s)
-    kept = [v for key, v in sizes.items() if v >= k and (l is None or len(values[key]) >= l)]
+    kept = _oracle_classes(table, node, k, l)[0]
     n = table.num_rows
     return float(sum(v * v for v in kept) + (n - sum(kept)) * n)
 
