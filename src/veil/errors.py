@@ -61,6 +61,12 @@ class PolicyError(VeilError):
         super().__init__(f"{source} is invalid ({len(self.issues)} problem(s)):\n{lines}")
 
 
+class PrivacyTargetError(VeilError):
+    """The output does not meet the policy's ``privacy:`` target and cannot be made to."""
+
+    exit_code = 2
+
+
 class UnknownColumnError(PolicyError):
     """Input columns that the policy does not name, with ``on_unknown_column: fail``."""
 

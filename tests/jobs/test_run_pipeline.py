@@ -88,3 +88,59 @@ def test_record_suppression_is_counted_in_the_manifest(tmp_path: Path, keyring: 
         "users"
     )
     assert set(table.column("nat").to_pylist()) == {"DE"}
+
+
+def _privacy_policy(**privacy: object):
+    from veil.policy import policy_from_dict
+
+    columns = dict(builtin_policy("randomuser").canonical()["columns"])
+    return policy_from_dict(
+        {
+            "name": "with-privacy",
+            "subject_id": "subject_id",
+            "columns": columns,
+            "privacy": {
+                "quasi_identifiers": ["age_band", "gender", "city"],
+                "sensitive": ["email_domain"],
+                "k": 5,
+                **privacy,
+            },
+        }
+    )
+
+
+def test_privacy_fail_writes_nothing(tmp_path: Path, keyring: Keyring) -> None:
+    from veil.errors import PrivacyTargetError
+    from veil.sources.synthetic import SyntheticSource
+
+    config = RunConfig(
+        source=SyntheticSource(persons=3000, seed=8), policy=_privacy_policy(),
+        keyring=keyring, output=str(tmp_path / "o"), reference_date=REF, report=None,
+    )
+    with pytest.raises(PrivacyTargetError, match="1-anonymous"):
+        run_pipeline(config)
+    sink = open_sink(str(tmp_path / "o"), format="parquet", encrypt=True, keyring=keyring)
+    assert sink.current("users") is None
+
+
+def test_privacy_enforce_makes_the_output_k_anonymous(tmp_path: Path, keyring: Keyring) -> None:
+    from veil.risk import risk_report
+    from veil.sources.synthetic import SyntheticSource
+
+    policy = _privacy_policy(
+        on_violation="enforce", max_suppression=0.05, hierarchies={"city": "builtin:geo"}
+    )
+    config = RunConfig(
+        source=SyntheticSource(persons=3000, seed=8), policy=policy, keyring=keyring,
+        output=str(tmp_path / "o"), reference_date=REF, report=tmp_path / "report",
+    )
+    result = run_pipeline(config)
+    privacy = result.manifest["privacy"]
+    assert privacy["before"]["k"] < 5 <= privacy["after"]["k"]
+    assert privacy["enforcement"]["suppressed"] <= 0.05 * 3000
+    assert result.manifest["rows_suppressed"] == 3000 - result.rows
+    stored = open_sink(str(tmp_path / "o"), format="parquet", encrypt=True, keyring=keyring)
+    table = stored.read("users")
+    assert table.num_rows == result.rows
+    assert risk_report(table, ["age_band", "gender", "city"]).k >= 5
+    assert result.report is not None and result.report["privacy"]["after"]["k"] >= 5

@@ -66,6 +66,11 @@ def summary_table(result: Any) -> Table:
         ("rows written", f"{result.rows:,}"),
         ("quarantined", f"{m['quarantine']['count']:,}"),
         ("records suppressed", f"{m.get('rows_suppressed', 0):,}"),
+        *(
+            [("k-anonymity", f"{m['privacy']['before']['k']} → {m['privacy']['after']['k']}")]
+            if m.get("privacy")
+            else []
+        ),
         ("unknown columns dropped", ", ".join(m["dropped_unknown_columns"]) or "none"),
         ("output", f"{result.output} (version {result.version_id})"),
         ("policy", f"{m['policy']['name']} ({m['policy']['hash'][:12]})"),

@@ -27,6 +27,7 @@ from veil.analytics import RawCube, anonymized_cube, build_report, render_html
 from veil.analytics.reports import DEFAULT_AGE_EDGES, RAW_ROLES
 from veil.engines import compile_policy
 from veil.jobs.prefetch import default_workers, ordered_map, prefetch
+from veil.jobs.privacy import apply_privacy
 from veil.keys import Keyring
 from veil.policy import Policy
 from veil.sinks import open_sink
@@ -102,6 +103,19 @@ def _counted(
         yield batch
 
 
+class _Gathered:
+    """Stands in for a sink writer while a privacy target needs the whole output first."""
+
+    def __init__(self) -> None:
+        self.batches: list[pa.RecordBatch] = []
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        self.batches.append(batch)
+
+    def table(self, schema: pa.Schema) -> pa.Table:
+        return pa.Table.from_batches(self.batches, schema=schema)
+
+
 def write_report_files(report: dict[str, Any], stem: Path) -> list[Path]:
     """Write ``stem.json`` and ``stem.html`` atomically (temp file, then rename)."""
     stem = stem.with_suffix("") if stem.suffix in (".json", ".html") else stem
@@ -146,9 +160,16 @@ def run_pipeline(config: RunConfig, progress: RunProgress | None = None) -> RunR
     for stage in STAGES:
         progress.start(stage, total)
     rows = suppressed = 0
-    with sink.writer(
-        dataset=config.dataset, schema=compiled.output_schema, run_id=run_id
-    ) as writer:
+    privacy = config.policy.privacy
+    with contextlib.ExitStack() as stack:
+        # with a privacy target the output is measured whole before anything is written
+        writer: Any = (
+            _Gathered()
+            if privacy is not None
+            else stack.enter_context(
+                sink.writer(dataset=config.dataset, schema=compiled.output_schema, run_id=run_id)
+            )
+        )
         needed = set(compiled.input_columns) | set(raw_cube.columns if raw_cube else ())
         fetched = config.source.batches(
             lambda n: progress.advance("fetching", n), columns=needed
@@ -177,6 +198,18 @@ def run_pipeline(config: RunConfig, progress: RunProgress | None = None) -> RunR
                 timings["write"] += time.perf_counter() - t1
                 progress.advance("writing", out.num_rows)
                 rows += out.num_rows
+        risk = None
+        if privacy is not None:
+            t0 = time.perf_counter()
+            table, risk = apply_privacy(writer.table(compiled.output_schema), privacy)
+            suppressed += rows - table.num_rows
+            rows = table.num_rows
+            writer = stack.enter_context(
+                sink.writer(dataset=config.dataset, schema=table.schema, run_id=run_id)
+            )
+            for part in table.to_batches(max_chunksize=50_000):
+                writer.write(part)
+            timings["privacy"] = time.perf_counter() - t0
         manifest = {
             "run_id": run_id,
             "source": config.source.fingerprint(),
@@ -188,6 +221,8 @@ def run_pipeline(config: RunConfig, progress: RunProgress | None = None) -> RunR
             "quarantine": config.source.quarantine.as_dict(),
             "dropped_unknown_columns": list(compiled.dropped_unknown),
         }
+        if risk is not None:
+            manifest["privacy"] = risk
         t0 = time.perf_counter()
         info = writer.commit(manifest)
         timings["write"] += time.perf_counter() - t0
@@ -237,6 +272,7 @@ def make_report(
         "source": manifest.get("source"),
         "key_id": manifest.get("key_id"),
         "quarantine": manifest.get("quarantine"),
+        "privacy": manifest.get("privacy"),
         "run": {"run_id": manifest.get("run_id"), "version_id": manifest.get("version_id")},
     }
     return build_report(anon, raw, meta=meta)

@@ -17,9 +17,39 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from veil.operators.base import OpParams
+
+
+class PrivacyBlock(BaseModel):
+    """What the output must satisfy, measured on the whole output of a run.
+
+    ``quasi_identifiers`` and ``sensitive`` name output columns. ``on_violation: fail`` stops
+    the run (nothing is written) when the output is not k-anonymous (and, with ``l``, distinct
+    l-diverse in the first sensitive column) within ``max_suppression``; ``enforce`` searches
+    the generalisation lattice (``hierarchies``: an ARX hierarchy file or ``builtin:geo`` /
+    ``builtin:age`` per column; a column without one can only be kept or suppressed whole,
+    ``*``) and suppresses records, then writes the result.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    quasi_identifiers: list[str] = Field(min_length=1, description="output columns")
+    sensitive: list[str] = Field(default_factory=list, description="sensitive output columns")
+    k: int = Field(ge=1, description="minimum equivalence class size")
+    l: int | None = Field(  # noqa: E741 - the letter of l-diversity
+        default=None, ge=1, description="distinct l-diversity of the first sensitive column"
+    )
+    max_suppression: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="share of records that may be suppressed"
+    )
+    on_violation: Literal["enforce", "fail"] = Field(
+        default="fail", description="enforce (generalise and suppress) or fail the run"
+    )
+    hierarchies: dict[str, str] = Field(
+        default_factory=dict, description="output column → hierarchy file or builtin:NAME"
+    )
 
 
 class Policy(BaseModel):
@@ -40,6 +70,9 @@ class Policy(BaseModel):
         default=None, description="the output column that identifies the subject (pseudonymous)"
     )
     columns: dict[str, OpParams] = Field(description="output column → operator and parameters")
+    privacy: PrivacyBlock | None = Field(
+        default=None, description="k-anonymity / l-diversity the output must meet"
+    )
 
     @field_validator("columns", mode="before")
     @classmethod
@@ -47,6 +80,20 @@ class Policy(BaseModel):
         from veil.policy.loader import parse_columns  # the registry lives there
 
         return parse_columns(value)
+
+    @model_validator(mode="after")
+    def _privacy_names_outputs(self) -> Policy:
+        if self.privacy is None:
+            return self
+        outputs = set(self.outputs())
+        named = [*self.privacy.quasi_identifiers, *self.privacy.sensitive]
+        named += list(self.privacy.hierarchies)
+        missing = [c for c in named if c not in outputs]
+        if missing:
+            raise ValueError(f"privacy names columns the policy does not output: {missing}")
+        if self.privacy.l is not None and not self.privacy.sensitive:
+            raise ValueError("privacy.l needs a sensitive column")
+        return self
 
     def outputs(self) -> dict[str, OpParams]:
         """The entries that produce a column, in policy order."""
