@@ -1,8 +1,9 @@
-"""hash: keyed HMAC-SHA256 (vectorised in DuckDB) or keyed BLAKE2b.
+"""hash: keyed HMAC-SHA256 (a compiled batch kernel) or keyed BLAKE2b.
 
-HMAC(K, m) = SHA256((K ⊕ opad) ‖ SHA256((K ⊕ ipad) ‖ m)) is computed exactly with DuckDB's
-``sha256`` over BLOBs, on all cores; the test suite checks it against Python's ``hmac`` on
-random inputs. BLAKE2b has a key input of its own (``hashlib.blake2b(key=…)``), computed per
+HMAC(K, m) = SHA256((K ⊕ opad) ‖ SHA256((K ⊕ ipad) ‖ m)) is computed for a whole batch by
+``_hmac_kernel`` (Numba, without the GIL, with the pad blocks hashed once per key); the test
+suite checks it byte for byte against Python's ``hmac`` on RFC 4231's vectors and on random
+inputs. BLAKE2b has a key input of its own (``hashlib.blake2b(key=…)``), computed per
 value from a keyed state copied for each one. The key is an HKDF subkey of the master key for
 (``hash``, ``domain``), where the domain defaults to the input column's name: two tables hash
 the same e-mail to the same value when their policies use the same domain, so anonymized
@@ -18,19 +19,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import threading
 from typing import Any, ClassVar, Literal
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
 from veil.operators.base import Example, OpContext, OpFunc, OpParams
-
-_BLOCK = 64
-_local = threading.local()
-
 
 UNKEYED = ("sha256", "sha1", "md5", "sha512", "blake2b-unkeyed", "none")
 _UNKEYED_REASON = (
@@ -107,44 +102,11 @@ _MAX_CHARS = {
 _BLAKE_BYTES = 43
 
 
-def _connection() -> duckdb.DuckDBPyConnection:
-    con = getattr(_local, "con", None)
-    if con is None:
-        con = _local.con = duckdb.connect()
-    return con
-
-
 def hmac_sha256_hex(values: pa.Array, key: bytes) -> pa.Array:
-    """HMAC-SHA256 of each UTF-8 value under ``key`` (≤ 64 bytes), as 64 hex characters."""
-    padded = key.ljust(_BLOCK, b"\0")
-    ipad = bytes(b ^ 0x36 for b in padded)
-    opad = bytes(b ^ 0x5C for b in padded)
-    con = _connection()
-    con.register("veil_hash_input", pa.table({"m": values.cast(pa.string())}))
-    try:
-        rel = con.sql(
-            "SELECT sha256($opad::BLOB || unhex(sha256($ipad::BLOB || encode(m)))) AS h "
-            "FROM veil_hash_input",
-            params={"ipad": ipad, "opad": opad},
-        )
-        return rel.to_arrow_table().column("h").combine_chunks()
-    finally:
-        con.unregister("veil_hash_input")
+    """HMAC-SHA256 of each UTF-8 value under ``key``, as 64 hex characters."""
+    from veil.operators._hmac_kernel import hmac_sha256_text  # Numba loads on first use
 
-
-def hmac_sha256_base64url(values: pa.Array, key: bytes) -> pa.Array:
-    """HMAC-SHA256 of each value under ``key``, as 43 unpadded base64url characters."""
-    digest = hmac_sha256_hex(values, key)
-    con = _connection()
-    con.register("veil_hash_hex", pa.table({"h": digest}))
-    try:
-        rel = con.sql(
-            "SELECT rtrim(replace(replace(to_base64(unhex(h)), '+', '-'), '/', '_'), '=') AS b "
-            "FROM veil_hash_hex"
-        )
-        return rel.to_arrow_table().column("b").combine_chunks()
-    finally:
-        con.unregister("veil_hash_hex")
+    return hmac_sha256_text(values, key, "hex", 64)
 
 
 def blake2b_keyed(values: pa.Array, key: bytes, encoding: str) -> pa.Array:
@@ -173,12 +135,11 @@ def hash_(params: HashParams) -> OpFunc:
             values = pc.utf8_lower(values)
         purpose = "hash" if params.algorithm == "hmac-sha256" else "hash-blake2b"
         key = ctx.keyring.derive(purpose, params.domain or ctx.input)
-        if params.algorithm == "blake2b":
-            digest = blake2b_keyed(values, key, params.encoding)
-        elif params.encoding == "hex":
-            digest = hmac_sha256_hex(values, key)
-        else:
-            digest = hmac_sha256_base64url(values, key)
+        if params.algorithm == "hmac-sha256":
+            from veil.operators._hmac_kernel import hmac_sha256_text
+
+            return hmac_sha256_text(values, key, params.encoding, params.length)
+        digest = blake2b_keyed(values, key, params.encoding)
         return pc.utf8_slice_codeunits(digest, 0, params.length)
 
     return _hash
