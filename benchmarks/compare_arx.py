@@ -148,8 +148,8 @@ def main() -> None:
     for case in ARX_CASES:
         out = run_case(table, hierarchies, case)
         print(
-            f"{case.k:>4} {case.max_suppression:>5.0%}  {str(case.levels):<27} "
-            f"{str(out.levels):<27} {'yes' if out.levels == case.levels else 'NO':<5}"
+            f"{case.k:>4} {case.max_suppression:>5.0%}  {case.levels!s:<27} "
+            f"{out.levels!s:<27} {'yes' if out.levels == case.levels else 'NO':<5}"
             f"{case.loss:>14,.2f} {out.loss_arx:>17,.2f} {out.loss_veil:>18,.2f}"
             f" {out.suppressed:>10,} {out.nodes_evaluated:>5}/{out.lattice_size:<5}"
             f" {out.seconds:>6.2f}"
