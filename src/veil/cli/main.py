@@ -694,4 +694,5 @@ if __name__ == "__main__":
 
 
 # commands defined in their own modules register on `app` when imported
+from veil.cli import risk as _risk  # noqa: E402, F401
 from veil.cli import scan as _scan  # noqa: E402, F401

@@ -1,8 +1,9 @@
 """Re-identification risk: measures (k, l, t, uniqueness, prosecutor/journalist/marketer
 risk), enforcement of k-anonymity (and distinct l-diversity) by full-domain generalisation
-and suppression or by Mondrian, and the information-loss metrics that choose between
-solutions."""
+and suppression or by Mondrian, the information-loss metrics that choose between
+solutions, and a simulated linkage attack."""
 
+from veil.risk.attack import AttackError, AttackResult, linkage_attack
 from veil.risk.enforce import (
     EnforcementError,
     EnforcementResult,
@@ -21,6 +22,8 @@ from veil.risk.measures import (
 )
 
 __all__ = [
+    "AttackError",
+    "AttackResult",
     "ClassSizeBucket",
     "EnforcementError",
     "EnforcementResult",
@@ -31,6 +34,7 @@ __all__ = [
     "SensitiveReport",
     "enforce",
     "equivalence_classes",
+    "linkage_attack",
     "mondrian",
     "risk_report",
 ]
