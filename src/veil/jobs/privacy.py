@@ -17,8 +17,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from veil.errors import PrivacyTargetError
-from veil.operators.hierarchy import Hierarchy
+from veil.errors import ConfigError, PrivacyTargetError
+from veil.operators.hierarchy import Hierarchy, HierarchyError
 from veil.policy.models import PrivacyBlock
 from veil.risk import EnforcementError, enforce, risk_report
 
@@ -43,6 +43,18 @@ def _keep_or_star(column: pa.ChunkedArray) -> Hierarchy:
     return Hierarchy.from_rows([[v, "*"] for v in values] or [["*", "*"]])
 
 
+def _hierarchy(table: pa.Table, qi: str, block: PrivacyBlock) -> Hierarchy:
+    """The QI's hierarchy from ``privacy.hierarchies`` (the built-ins that depend on the
+    values, ``builtin:date``, ``builtin:postcode`` and ``builtin:range:…``, are generated from
+    the output column), or keep-or-``*``."""
+    if qi not in block.hierarchies:
+        return _keep_or_star(table.column(qi))
+    try:
+        return Hierarchy.load(block.hierarchies[qi], table.column(qi))
+    except HierarchyError as exc:
+        raise ConfigError(f"privacy.hierarchies.{qi}: {exc}") from None
+
+
 def apply_privacy(table: pa.Table, block: PrivacyBlock) -> tuple[pa.Table, dict[str, Any]]:
     """The table to write and what was measured and done (JSON-safe, no values)."""
     before = _summary(table, block)
@@ -63,12 +75,7 @@ def apply_privacy(table: pa.Table, block: PrivacyBlock) -> tuple[pa.Table, dict[
             f"{', '.join(block.quasi_identifiers)}; nothing was written. Generalise the "
             "quasi-identifiers further, or set privacy.on_violation: enforce"
         )
-    hierarchies = {
-        qi: Hierarchy.load(block.hierarchies[qi])
-        if qi in block.hierarchies
-        else _keep_or_star(table.column(qi))
-        for qi in block.quasi_identifiers
-    }
+    hierarchies = {qi: _hierarchy(table, qi, block) for qi in block.quasi_identifiers}
     try:
         result = enforce(
             table,

@@ -23,13 +23,14 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from veil.analytics import RawCube, anonymized_cube, build_report, render_html
+from veil.analytics import RawCube, anonymized_cube, build_report, render_html, utility
 from veil.analytics.reports import DEFAULT_AGE_EDGES, RAW_ROLES
 from veil.engines import compile_policy
 from veil.jobs.prefetch import default_workers, ordered_map, prefetch
 from veil.jobs.privacy import apply_privacy
 from veil.keys import Keyring
 from veil.policy import Policy
+from veil.policy.models import UtilityQuestion
 from veil.sinks import open_sink
 from veil.sources.base import Source
 
@@ -116,6 +117,10 @@ class _Gathered:
         return pa.Table.from_batches(self.batches, schema=schema)
 
 
+def _project(schema: pa.Schema, names: list[str]) -> pa.Schema:
+    return pa.schema([schema.field(name) for name in names])
+
+
 def write_report_files(report: dict[str, Any], stem: Path) -> list[Path]:
     """Write ``stem.json`` and ``stem.html`` atomically (temp file, then rename)."""
     stem = stem.with_suffix("") if stem.suffix in (".json", ".html") else stem
@@ -146,6 +151,13 @@ def run_pipeline(config: RunConfig, progress: RunProgress | None = None) -> RunR
         config.reference_date,
         vault=config.vault,
     )
+    utility.check(config.policy, config.source.schema, compiled.output_schema)
+    raw_cols = (
+        utility.raw_columns(config.policy, config.source.schema.names)
+        if config.compare_raw
+        else []
+    )
+    raw_parts: list[pa.RecordBatch] = []
     raw_cube = None
     if config.compare_raw and config.source.shape in RAW_ROLES:
         raw_cube = RawCube(config.source.shape, config.reference_date, _age_edges(config.policy))
@@ -171,26 +183,30 @@ def run_pipeline(config: RunConfig, progress: RunProgress | None = None) -> RunR
             )
         )
         needed = set(compiled.input_columns) | set(raw_cube.columns if raw_cube else ())
+        needed |= set(raw_cols)
         fetched = config.source.batches(
             lambda n: progress.advance("fetching", n), columns=needed
         )
 
         def transform(
             batch: pa.RecordBatch,
-        ) -> tuple[pa.RecordBatch, pa.Table | None, float, int]:
+        ) -> tuple[pa.RecordBatch, pa.Table | None, pa.RecordBatch | None, float, int]:
             t0 = time.perf_counter()
             out = compiled.transform(batch)
             summary = raw_cube.summarize(batch) if raw_cube is not None else None
-            return out, summary, time.perf_counter() - t0, batch.num_rows
+            kept = batch.select(raw_cols) if raw_cols else None  # in memory only
+            return out, summary, kept, time.perf_counter() - t0, batch.num_rows
 
         transformed = ordered_map(
             transform, _counted(prefetch(fetched), timings), workers=config.workers
         )
         with contextlib.closing(transformed):  # a failure below stops the workers at once
-            for out, summary, seconds, rows_in in transformed:
+            for out, summary, kept, seconds, rows_in in transformed:
                 suppressed += rows_in - out.num_rows
                 if raw_cube is not None and summary is not None:
                     raw_cube.add_summary(summary)
+                if kept is not None:
+                    raw_parts.append(kept)
                 progress.advance("transforming", out.num_rows)
                 t1 = time.perf_counter()
                 writer.write(out)
@@ -223,6 +239,8 @@ def run_pipeline(config: RunConfig, progress: RunProgress | None = None) -> RunR
         }
         if risk is not None:
             manifest["privacy"] = risk
+        if config.policy.questions:
+            manifest["questions"] = [q.model_dump(mode="json") for q in config.policy.questions]
         t0 = time.perf_counter()
         info = writer.commit(manifest)
         timings["write"] += time.perf_counter() - t0
@@ -235,6 +253,13 @@ def run_pipeline(config: RunConfig, progress: RunProgress | None = None) -> RunR
             config.reference_date,
             raw_cube.table() if raw_cube is not None else None,
             {**manifest, "version_id": info.version_id},
+            raw_questions=(
+                utility.raw_table(
+                    config.policy, raw_parts, _project(config.source.schema, raw_cols)
+                )
+                if raw_cols
+                else None
+            ),
         )
         paths = write_report_files(report, config.report)
         timings["report"] = time.perf_counter() - t0
@@ -257,11 +282,19 @@ def make_report(
     reference_date: datetime,
     raw: pa.Table | None,
     manifest: dict[str, Any],
+    *,
+    raw_questions: pa.Table | None = None,
 ) -> dict[str, Any]:
-    """Answer the questions on the committed output of ``dataset`` (and on ``raw`` if given)."""
+    """Answer the questions on the committed output of ``dataset`` (and on ``raw`` if given);
+    the policy's own questions (kept in the manifest) on its output and ``raw_questions``."""
+    questions = [UtilityQuestion.model_validate(q) for q in manifest.get("questions") or []]
     con = sink.connect([dataset])
     try:
         anon = anonymized_cube(con, dataset, reference_date)
+        if questions:
+            names = [d[0] for d in con.sql(f'SELECT * FROM "{dataset}" LIMIT 0').description]
+            cols = ", ".join(f'"{c}"' for c in utility.output_columns(questions, names))
+            output = con.sql(f'SELECT {cols} FROM "{dataset}"').to_arrow_table()
     finally:
         con.close()
     meta = {
@@ -275,4 +308,10 @@ def make_report(
         "privacy": manifest.get("privacy"),
         "run": {"run_id": manifest.get("run_id"), "version_id": manifest.get("version_id")},
     }
-    return build_report(anon, raw, meta=meta)
+    report = build_report(anon, raw, meta=meta)
+    if questions:
+        entries = utility.report_entries(questions, output, raw_questions)
+        report["questions"].extend(entries)
+        if report["all_match"] is not None or any("match" in e for e in entries):
+            report["all_match"] = all(e.get("match", True) for e in report["questions"])
+    return report

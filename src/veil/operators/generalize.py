@@ -26,6 +26,11 @@
   :mod:`veil.operators.hierarchy`): a file path, ``builtin:geo`` (city → state → country → ``*``)
   or ``builtin:age`` (age → 5/10/20-year bands → ``*``; numbers are floored to whole years and
   dates become the age at the reference date). Values the hierarchy lacks become ``unknown``.
+  The built-ins ``builtin:date`` (date → month → quarter → year → decade → ``*``),
+  ``builtin:postcode`` (``94107`` → ``9410*`` → … → ``*``) and ``builtin:range:W1,W2,…``
+  (number → nested intervals → ``*``) are generated from each batch's distinct values: a
+  value's generalisation depends on that value alone, so every batch agrees. A postcode level
+  beyond a batch's longest value is ``*`` (as it is for every shorter value).
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
 from veil.operators.base import Example, OpContext, OpFunc, OpParams
-from veil.operators.hierarchy import BUILTIN_PREFIX, Hierarchy
+from veil.operators.hierarchy import BUILTIN_PREFIX, Hierarchy, builtin_levels, needs_values
 
 _EMAIL_DOMAIN = r"^[^@\s]+@(?P<domain>[^@\s]+\.[^@\s]+)$"
 
@@ -128,7 +133,9 @@ class GeneralizeParams(OpParams):
     ipv6_prefix: int = Field(default=48, ge=0, le=128, description="ip_prefix: IPv6 bits kept")
     hierarchy: str | None = Field(
         default=None,
-        description="hierarchy: an ARX hierarchy CSV path, 'builtin:geo' or 'builtin:age'",
+        description="hierarchy: an ARX hierarchy CSV path, 'builtin:geo', 'builtin:age', "
+        "'builtin:date', 'builtin:postcode' or 'builtin:range:W1,W2,…' (e.g. "
+        "'builtin:range:5,10,50')",
     )
     level: int | None = Field(
         default=None, ge=0, description="hierarchy: the level to generalise to (0: the value)"
@@ -152,6 +159,16 @@ class GeneralizeParams(OpParams):
             {"op": "generalize", "method": "hierarchy", "hierarchy": "builtin:geo", "level": 1},
             ["Paris", "München", "Atlantis", None],
             "the built-in city → state → country hierarchy at level 1; unknown cities → *",
+        ),
+        Example(
+            {
+                "op": "generalize",
+                "method": "hierarchy",
+                "hierarchy": "builtin:postcode",
+                "level": 2,
+            },
+            ["94107", "SW1A 1AA", "K1A 0B1", None],
+            "two characters masked from the right; spaces are separators and stay",
         ),
     )
 
@@ -188,8 +205,8 @@ class GeneralizeParams(OpParams):
                 raise ValueError("method 'hierarchy' needs 'level'")
             spec = self.hierarchy or ""
             if spec.startswith(BUILTIN_PREFIX):
-                levels = Hierarchy.load(spec).levels
-                if self.level >= levels:
+                levels = builtin_levels(spec)  # None: builtin:postcode, any level is fine
+                if levels is not None and self.level >= levels:
                     raise ValueError(f"'level' must be below {levels} for {spec!r}")
         return self
 
@@ -408,8 +425,16 @@ def _whole_years(values: pa.Array, reference: datetime) -> pa.Array:
 
 def _hierarchy(params: GeneralizeParams) -> OpFunc:
     spec = params.hierarchy or ""
-    tree = Hierarchy.load(spec)
     level = params.level or 0
+    if needs_values(spec):
+        builtin_levels(spec)  # a malformed spec fails here, before any data
+
+        def _generated(values: pa.Array, ctx: OpContext) -> pa.Array:
+            tree = Hierarchy.load(spec, values)
+            return tree.generalize(values, min(level, tree.levels - 1), params.unknown)
+
+        return _generated
+    tree = Hierarchy.load(spec)
     if level >= tree.levels:
         raise ValueError(f"'level' must be below {tree.levels} for hierarchy {spec!r}")
     is_age = spec == BUILTIN_PREFIX + "age"

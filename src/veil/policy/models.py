@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from veil.operators.base import OpParams
+from veil.operators.hierarchy import BUILTIN_PREFIX, builtin_levels
 
 
 class PrivacyBlock(BaseModel):
@@ -28,9 +29,14 @@ class PrivacyBlock(BaseModel):
     ``quasi_identifiers`` and ``sensitive`` name output columns. ``on_violation: fail`` stops
     the run (nothing is written) when the output is not k-anonymous (and, with ``l``, distinct
     l-diverse in the first sensitive column) within ``max_suppression``; ``enforce`` searches
-    the generalisation lattice (``hierarchies``: an ARX hierarchy file or ``builtin:geo`` /
-    ``builtin:age`` per column; a column without one can only be kept or suppressed whole,
-    ``*``) and suppresses records, then writes the result.
+    the generalisation lattice (``hierarchies``: per column an ARX hierarchy file or a
+    built-in: ``builtin:geo`` (city → state → country), ``builtin:age`` (5/10/20-year bands),
+    or, generated from the column's values, ``builtin:date`` (month → quarter → year →
+    decade), ``builtin:postcode`` (characters masked from the right) and
+    ``builtin:range:W1,W2,…`` (nested numeric intervals, e.g. ``builtin:range:5,10,50``); a
+    column without one can only be kept or suppressed whole, ``*``) and suppresses records,
+    then writes the result. Built-in names (and range widths) are checked when the policy
+    loads; files when they are read.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -48,8 +54,52 @@ class PrivacyBlock(BaseModel):
         default="fail", description="enforce (generalise and suppress) or fail the run"
     )
     hierarchies: dict[str, str] = Field(
-        default_factory=dict, description="output column → hierarchy file or builtin:NAME"
+        default_factory=dict,
+        description="output column → hierarchy file or built-in: builtin:geo, builtin:age, "
+        "builtin:date, builtin:postcode, builtin:range:W1,W2,… (e.g. builtin:range:5,10,50)",
     )
+
+    @field_validator("hierarchies")
+    @classmethod
+    def _known_builtins(cls, value: dict[str, str]) -> dict[str, str]:
+        for spec in value.values():
+            if spec.startswith(BUILTIN_PREFIX):
+                builtin_levels(spec)  # raises for an unknown or malformed built-in
+        return value
+
+
+class UtilityQuestion(BaseModel):
+    """A question the anonymized output must still answer, asked of raw and output data.
+
+    ``sql`` runs on both sides when the columns it names exist on both (an output column made
+    by ``keep`` is also visible under its output name on the raw side); otherwise ``raw``
+    names input columns and ``anonymized`` names output columns. Either side's table is
+    ``t``. A question returns one number, or rows of (key, number). ``tolerance`` is the
+    relative error allowed before the report marks the answer as differing.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="a short identifier")
+    title: str = Field(default="", description="what the question asks, in words")
+    sql: str | None = Field(default=None, description="SQL over t, the same on both sides")
+    raw: str | None = Field(default=None, description="SQL over t = the input columns")
+    anonymized: str | None = Field(default=None, description="SQL over t = the output columns")
+    tolerance: float = Field(default=0.0, ge=0.0, description="relative error still a match")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> UtilityQuestion:
+        if self.sql is not None and (self.raw is not None or self.anonymized is not None):
+            raise ValueError("give either sql, or raw and anonymized, not both")
+        if self.sql is None and self.anonymized is None:
+            raise ValueError("a question needs sql, or anonymized (and raw to compare)")
+        return self
+
+    def raw_sql(self) -> str | None:
+        return self.sql if self.sql is not None else self.raw
+
+    def anonymized_sql(self) -> str:
+        return self.sql if self.sql is not None else str(self.anonymized)
 
 
 class Policy(BaseModel):
@@ -73,6 +123,9 @@ class Policy(BaseModel):
     privacy: PrivacyBlock | None = Field(
         default=None, description="k-anonymity / l-diversity the output must meet"
     )
+    questions: list[UtilityQuestion] = Field(
+        default_factory=list, description="questions the output must still answer (utility)"
+    )
 
     @field_validator("columns", mode="before")
     @classmethod
@@ -80,6 +133,17 @@ class Policy(BaseModel):
         from veil.policy.loader import parse_columns  # the registry lives there
 
         return parse_columns(value)
+
+    @model_validator(mode="after")
+    def _questions_are_distinct(self) -> Policy:
+        from veil.analytics.questions import QUESTIONS
+
+        seen = {q.id for q in QUESTIONS}
+        for question in self.questions:
+            if question.id in seen:
+                raise ValueError(f"question id {question.id!r} is used twice or is built in")
+            seen.add(question.id)
+        return self
 
     @model_validator(mode="after")
     def _privacy_names_outputs(self) -> Policy:
@@ -98,9 +162,7 @@ class Policy(BaseModel):
     def outputs(self) -> dict[str, OpParams]:
         """The entries that produce a column, in policy order."""
         return {
-            k: v
-            for k, v in self.columns.items()
-            if v.produces_output and v.row_filter() is None
+            k: v for k, v in self.columns.items() if v.produces_output and v.row_filter() is None
         }
 
     def row_filters(self) -> dict[str, Any]:
