@@ -54,6 +54,35 @@ def test_synthetic_fakerapi_shape(veil: Veil) -> None:
     assert avg["anonymized"] is None  # persons have no registration date
 
 
+def test_events_shape_joins_the_users_of_the_same_seed(veil: Veil) -> None:
+    from veil.keys import Keyring
+    from veil.sinks import read_dataset
+
+    from .conftest import KEY_HEX
+
+    veil.run("--persons", "1500", "--seed", "8")
+    veil.run("--shape", "events", "--persons", "1500", "--seed", "8")  # same output folder
+    report = veil.report()
+    assert report["dataset"] == "events" and report["rows_are"] == "events"
+    assert report["questions"] == [] and report["all_match"] is None
+    assert "about users" in report["note"]
+    assert "events" in (veil.tmp / "out" / "report.html").read_text()
+    keyring = Keyring.from_key(bytes.fromhex(KEY_HEX))
+    users = read_dataset(str(veil.tmp / "out"), "users", keyring)
+    events = read_dataset(str(veil.tmp / "out"), "events", keyring)
+    assert report["rows"] == events.num_rows > 10 * 1500 * 0.8
+    assert set(events["subject_id"].to_pylist()) == set(users["subject_id"].to_pylist())
+    outputs = "subject_id event_id event_type day amount_cents country device ip_prefix"
+    assert events.column_names == outputs.split()
+    country = dict(zip(users["subject_id"].to_pylist(), users["country"].to_pylist(), strict=True))
+    pairs = zip(events["subject_id"].to_pylist(), events["country"].to_pylist(), strict=True)
+    assert all(country[subject] == where for subject, where in pairs)
+    assert all(ip.endswith(".0/24") for ip in events["ip_prefix"].to_pylist())
+    policy = veil("policy", "show", "events").stdout
+    (veil.tmp / "events.yaml").write_text(policy)
+    veil("policy", "validate", str(veil.tmp / "events.yaml"), "--shape", "events")
+
+
 def test_rerun_replaces_instead_of_duplicating(veil: Veil) -> None:
     veil.run("--persons", "1500", "--seed", "9")
     veil.run("--persons", "1500", "--seed", "9")

@@ -21,7 +21,7 @@ from veil.policy import (
 from veil.sources.shapes import SHAPES
 
 
-@pytest.mark.parametrize("shape", ["randomuser", "fakerapi"])
+@pytest.mark.parametrize("shape", ["randomuser", "fakerapi", "events"])
 def test_builtins_name_every_input_column(shape: str) -> None:
     policy = builtin_policy(shape)
     assert check_against(policy, SHAPES[shape]) == []
@@ -55,6 +55,17 @@ def test_builtins_transform_direct_identifiers(shape: str) -> None:
     ops = {out: p.op for out, p in policy.outputs().items()}
     assert ops["email_hash"] == "hash" and ops["email_domain"] == "email_domain"
     assert ops["age_band"] == "generalize" and ops["latitude"] == "geo_fuzz"
+
+
+def test_events_policy_hashes_subjects_as_the_users_policy_does() -> None:
+    events, users = builtin_policy("events"), builtin_policy("randomuser")
+    assert events.shape == "events" and events.subject_id == users.subject_id == "subject_id"
+    # same operator, input, length and key domain: the subject ids of both tables join
+    assert events.columns["subject_id"] == users.columns["subject_id"]
+    ops = {out: p.op for out, p in events.outputs().items()}
+    assert (ops["event_id"], ops["day"], ops["ip_prefix"]) == ("hash", "generalize", "generalize")
+    kept = {p.source or out for out, p in events.outputs().items() if p.op == "keep"}
+    assert kept.isdisjoint({"login_uuid", "ip", "user_agent", "ts", "event_id"})
 
 
 def test_every_problem_is_reported_with_suggestions() -> None:
@@ -104,7 +115,7 @@ def test_digest_is_stable_and_sensitive() -> None:
 def test_json_schema_accepts_builtins_and_rejects_unknown_ops() -> None:
     schema = policy_json_schema()
     validator = jsonschema.Draft202012Validator(schema)
-    for shape in ("randomuser", "fakerapi"):
+    for shape in ("randomuser", "fakerapi", "events"):
         validator.validate(json.loads(json.dumps(builtin_policy(shape).canonical())))
     bad = builtin_policy("fakerapi").canonical()
     bad["columns"]["gender"] = {"op": "hsah"}

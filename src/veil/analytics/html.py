@@ -113,7 +113,7 @@ def render_html(report: dict[str, Any]) -> str:
     subtitle = " · ".join(
         escape(str(x))
         for x in (
-            f"{report.get('rows', 0):,} users",
+            f"{report.get('rows', 0):,} {report.get('rows_are', 'users')}",
             f"policy {report.get('policy', {}).get('name', '?')}",
             f"reference date {report.get('reference_date', '?')}",
             f"version {meta.get('version_id', '?')}",
@@ -126,10 +126,11 @@ def render_html(report: dict[str, Any]) -> str:
             if report["all_match"]
             else '<p class="bad">Some answers differ from the raw batch: see below.</p>'
         )
+    note = f'<p class="meta">{escape(report["note"])}</p>' if report.get("note") else ""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>veil report</title>
 <meta name="viewport" content="width=device-width,initial-scale=1"><style>{_CSS}</style></head>
-<body><h1>veil report</h1><p class="meta">{subtitle}</p>{verdict}
+<body><h1>veil report</h1><p class="meta">{subtitle}</p>{verdict}{note}
 <h2>Answers</h2><table><tr><th>question</th><th class="num">anonymized</th>{head_raw}</tr>
 {"".join(rows)}</table>
 <h2>Distributions</h2>{legend}<div class="grid">{"".join(cards)}</div>

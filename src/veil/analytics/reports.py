@@ -4,6 +4,9 @@
 cube has one row per distinct domain × country × city × age band × gender). ``anonymized_cube``
 builds the same cube with SQL over the stored output. ``build_report`` asks every question on
 both, compares the answers, and returns a JSON-safe dict; ``veil.analytics.html`` renders it.
+
+The questions are about users: a dataset whose rows are something else (events) gets
+``not_users_report`` instead, which asks none of them and says so.
 """
 
 from __future__ import annotations
@@ -43,6 +46,9 @@ RAW_ROLES: dict[str, dict[str, str | None]] = {
         "registered": None,
     },
 }
+
+#: what a row is, for the shapes whose rows are not users (the built-in questions skip them)
+ROWS_ARE: dict[str, str] = {"events": "events"}
 
 _CUBE_SQL = """
 SELECT email_domain, country, city, age_band, gender, count(*) AS n,
@@ -182,6 +188,26 @@ def _compare(qid: str, kind: str, raw: Any, anon: Any) -> dict[str, Any]:
         "match": all(d == 0 for d in diffs.values()),
         "max_abs_difference": max((abs(d) for d in diffs.values()), default=0),
         "total_variation": sum(abs(d) for d in diffs.values()) / (2 * total),
+    }
+
+
+def rows_are(source: dict[str, Any] | None) -> str:
+    """What a row of the dataset a source (its fingerprint) produced is: 'users' or 'events'."""
+    return ROWS_ARE.get(str((source or {}).get("shape")), "users")
+
+
+def not_users_report(meta: dict[str, Any]) -> dict[str, Any]:
+    """The report of a dataset whose rows are not users: none of the built-in questions."""
+    what = meta.get("rows_are", "events")
+    return {
+        "veil_report": 1,
+        **meta,
+        "questions": [],
+        "all_match": None,
+        "note": (
+            f"The built-in questions are about users; this dataset holds {what}, one row "
+            f"each, so they are not asked (a policy's own questions still are)."
+        ),
     }
 
 

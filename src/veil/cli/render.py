@@ -87,7 +87,12 @@ def summary_table(result: Any) -> Table:
 
 def report_table(report: dict[str, Any]) -> Table:
     has_raw = any("raw" in q for q in report["questions"])
-    t = Table(title="report", title_justify="left")
+    if not report["questions"] and report.get("note"):  # nothing asked (an events dataset)
+        t = Table(title="report", title_justify="left", show_header=False)
+        t.add_column(overflow="fold")
+        t.add_row(report["note"])
+        return t
+    t = Table(title="report", title_justify="left", caption=report.get("note"))
     t.add_column("question")
     t.add_column("anonymized", overflow="fold")
     if has_raw:

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 
 from veil.analytics import RawCube, anonymized_cube, build_report, render_html, utility
-from veil.analytics.reports import DEFAULT_AGE_EDGES, RAW_ROLES
+from veil.analytics.reports import DEFAULT_AGE_EDGES, RAW_ROLES, not_users_report, rows_are
 from veil.engines import compile_policy
 from veil.jobs.prefetch import default_workers, ordered_map, prefetch
 from veil.jobs.privacy import apply_privacy
@@ -288,9 +288,10 @@ def make_report(
     """Answer the questions on the committed output of ``dataset`` (and on ``raw`` if given);
     the policy's own questions (kept in the manifest) on its output and ``raw_questions``."""
     questions = [UtilityQuestion.model_validate(q) for q in manifest.get("questions") or []]
+    what = rows_are(manifest.get("source"))
     con = sink.connect([dataset])
     try:
-        anon = anonymized_cube(con, dataset, reference_date)
+        anon = anonymized_cube(con, dataset, reference_date) if what == "users" else None
         if questions:
             names = [d[0] for d in con.sql(f'SELECT * FROM "{dataset}" LIMIT 0').description]
             cols = ", ".join(f'"{c}"' for c in utility.output_columns(questions, names))
@@ -307,8 +308,9 @@ def make_report(
         "quarantine": manifest.get("quarantine"),
         "privacy": manifest.get("privacy"),
         "run": {"run_id": manifest.get("run_id"), "version_id": manifest.get("version_id")},
+        "rows_are": what,
     }
-    report = build_report(anon, raw, meta=meta)
+    report = build_report(anon, raw, meta=meta) if anon is not None else not_users_report(meta)
     if questions:
         entries = utility.report_entries(questions, output, raw_questions)
         report["questions"].extend(entries)

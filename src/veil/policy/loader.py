@@ -20,7 +20,7 @@ from veil.operators import base as opbase
 from veil.operators.base import OpParams
 from veil.policy.models import Policy
 
-BUILTIN = ("randomuser", "fakerapi")
+BUILTIN = ("randomuser", "fakerapi", "events")
 
 
 def _loc(parts: tuple[Any, ...]) -> str:

@@ -110,7 +110,7 @@ class Policy(BaseModel):
     version: Literal[1] = Field(default=1, description="policy format version")
     name: str = Field(min_length=1, description="a short name, recorded with every output")
     description: str = ""
-    shape: Literal["randomuser", "fakerapi"] | None = Field(
+    shape: Literal["randomuser", "fakerapi", "events"] | None = Field(
         default=None, description="the input shape this policy is written for, if any"
     )
     on_unknown_column: Literal["drop", "fail"] = Field(

@@ -1,9 +1,9 @@
-"""Users from a local file: JSON, NDJSON, CSV or Parquet, in bounded batches.
+"""Users (or events) from a local file: JSON, NDJSON, CSV or Parquet, in bounded batches.
 
 - **JSON** (``.json``): an API envelope (``{"results": [...]}`` from randomuser,
-  ``{"data": [...]}`` from FakerAPI) or a plain list of records. A JSON document is parsed
-  whole (the format cannot be streamed without a streaming parser), then flattened in
-  batches of ``batch_rows``.
+  ``{"data": [...]}`` from FakerAPI, ``{"events": [...]}`` for events) or a plain list of
+  records. A JSON document is parsed whole (the format cannot be streamed without a
+  streaming parser), then flattened in batches of ``batch_rows``.
 - **NDJSON** (``.ndjson``, ``.jsonl``): one nested record per line, streamed line by line; a
   line that is not JSON is quarantined by its line number, never its content.
 - **CSV** and **Parquet**: already flat (the shape's flat column names, as ``veil`` writes
@@ -161,7 +161,8 @@ def _envelope(where: str, doc: Any, shape: str | None) -> tuple[list[Any], str |
             if isinstance(doc.get(key), list):
                 return doc[key], envelope_shape
     raise SchemaError(
-        f'{where}: expected {{"results": [...]}}, {{"data": [...]}} or a list of records'
+        f'{where}: expected {{"results": [...]}}, {{"data": [...]}}, {{"events": [...]}} '
+        "or a list of records"
     )
 
 
@@ -173,8 +174,8 @@ def _record_shape(where: str, records: Iterable[Any]) -> str:
                 return shape
             break
     raise SchemaError(
-        f"{where}: cannot tell the shape from the records (no randomuser or "
-        "FakerAPI fields); pass shape="
+        f"{where}: cannot tell the shape from the records (no randomuser, "
+        "FakerAPI or events fields); pass shape="
     )
 
 

@@ -41,6 +41,7 @@ from veil.sources.shapes import SHAPES
 SCHEMA_FILES: dict[str, tuple[str, str]] = {
     "randomuser": ("randomuser_response.schema.json", "results"),
     "fakerapi": ("fakerapi_persons_response.schema.json", "data"),
+    "events": ("events.schema.json", "events"),
 }
 
 #: flat names that another spelling of the same field maps to (FakerAPI v1 'county_code')

@@ -1,4 +1,4 @@
-"""The flat Arrow schemas of the two user shapes veil knows.
+"""The flat Arrow schemas of the shapes veil knows: two of users, one of their events.
 
 Nested API JSON is flattened by joining keys with ``_`` and turning camelCase into
 snake_case (``location.coordinates.latitude`` → ``location_coordinates_latitude``,
@@ -94,7 +94,30 @@ FAKERAPI = pa.schema(
     ]
 )
 
-SHAPES: dict[str, pa.Schema] = {"randomuser": RANDOMUSER, "fakerapi": FAKERAPI}
+#: veil's own shape of behavioural events (no public API has it): one row per event of a user,
+#: joined to the user by ``login_uuid``; flat already (see ``veil/schemas/events.schema.json``)
+EVENTS = pa.schema(
+    [
+        _f("event_id", pa.string(), "event UUID (random, v4)"),
+        _f("login_uuid", pa.string(), "the user's account UUID (as randomuser's): the subject id"),
+        _f(
+            "event_type",
+            pa.string(),
+            "page_view, view_item, search, login, logout, add_to_cart, like, checkout, "
+            "purchase, share, remove_from_cart or comment",
+        ),
+        _f("ts", TS, "when the event happened, UTC (after the user's registration)"),
+        _f("amount_cents", pa.int64(), "purchase amount in cents (null unless a purchase)"),
+        _f("country", pa.string(), "the user's country, English name (as location_country)"),
+        _f("device", pa.string(), "'mobile', 'desktop' or 'tablet'"),
+        _f("ip", pa.string(), "client IPv4 address (personal data)"),
+        _f("user_agent", pa.string(), "browser User-Agent header"),
+    ]
+)
+
+SHAPES: dict[str, pa.Schema] = {"randomuser": RANDOMUSER, "fakerapi": FAKERAPI, "events": EVENTS}
+#: the shapes whose rows are users (the built-in report questions are about users)
+USER_SHAPES = ("randomuser", "fakerapi")
 
 
 def shape_of(schema: pa.Schema) -> str | None:

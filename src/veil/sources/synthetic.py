@@ -2,6 +2,8 @@
 
 ``SyntheticSource(shape="randomuser", persons=30_000, seed=0)`` yields flat record batches whose
 schema is exactly ``veil.sources.shapes.RANDOMUSER`` (or ``FAKERAPI``). No network, no files.
+``shape="events"`` yields the behavioural events of the same randomuser-shape users instead
+(``veil.sources.shapes.EVENTS``; see ``veil.sources.synthetic_events``).
 
 How a person is made (reference data in ``_synthetic_data``)
 - A nationality (randomuser) or locale (FakerAPI) first, with plausible, non-uniform shares;
@@ -510,25 +512,33 @@ def email_addresses(m: Model, rng: np.random.Generator, p: People) -> pa.Array:
 
 # --- login -----------------------------------------------------------------------------------
 
-_HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
 _ALNUM = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", np.uint8)
-_UUID_HEX_COLS = np.array([i for i in range(36) if i not in (8, 13, 18, 23)])
+#: byte → its two hex digits, as one 16-bit word (native order: viewed back as bytes it reads right)
+_HEX_PAIRS = np.frombuffer(b"".join(b"%02x" % i for i in range(256)), np.uint16)
+#: a UUID's 36 characters from its 32 hex digits followed by a '-' (column 32)
+_UUID_COLS = np.insert(np.arange(32), [8, 12, 16, 20], 32)
+
+
+def hex_digits(raw: np.ndarray) -> np.ndarray:
+    """An (n, k) byte matrix as its (n, 2k) matrix of lower-case hex digits (ASCII)."""
+    return _HEX_PAIRS[raw].view(np.uint8)
 
 
 def random_hex(rng: np.random.Generator, n: int, width: int) -> np.ndarray:
-    raw = np.frombuffer(rng.bytes(n * width // 2), np.uint8).reshape(n, width // 2)
-    out = np.empty((n, width), np.uint8)
-    out[:, 0::2], out[:, 1::2] = _HEX[raw >> 4], _HEX[raw & 15]
-    return out
+    return hex_digits(np.frombuffer(rng.bytes(n * width // 2), np.uint8).reshape(n, width // 2))
+
+
+def uuid_text(digits: np.ndarray, variant: np.ndarray) -> pa.StringArray:
+    """Version-4 UUID strings from (n, 32) hex digits and a variant index 0-3 per row."""
+    digits[:, 12] = ord("4")
+    digits[:, 16] = np.frombuffer(b"89ab", np.uint8)[variant]
+    dashed = np.concatenate([digits, np.full((len(digits), 1), ord("-"), np.uint8)], axis=1)
+    return fixed_width(np.take(dashed, _UUID_COLS, axis=1))
 
 
 def uuid4(rng: np.random.Generator, n: int) -> pa.Array:
     digits = random_hex(rng, n, 32)
-    digits[:, 12] = ord("4")
-    digits[:, 16] = np.frombuffer(b"89ab", np.uint8)[rng.integers(0, 4, n)]
-    out = np.full((n, 36), ord("-"), np.uint8)
-    out[:, _UUID_HEX_COLS] = digits
-    return fixed_width(out)
+    return uuid_text(digits, rng.integers(0, 4, n))
 
 
 def login_columns(rng: np.random.Generator, n: int) -> dict[str, pa.Array]:
@@ -594,15 +604,18 @@ def _pictures(rng: np.random.Generator, female: np.ndarray) -> list[pa.Array]:
 
 
 def randomuser_columns(
-    m: Model, rng: np.random.Generator, clock: Clock, p: People
+    m: Model, rng: np.random.Generator, clock: Clock, p: People, identity_only: bool = False
 ) -> dict[str, pa.Array]:
+    """The randomuser columns of people ``p``. With ``identity_only``, only the ``IDENTITY``
+    columns, the same values as in the whole set: it stops after the login columns, the last
+    draws they depend on (what the events of these people need, at half the cost)."""
     n, take = len(p.country), pa.array
     lat, lon = _coordinates(m, rng, p.city, 4)
     tz = m.city_tz[p.city]
     age = clock.whole_years(p.dob)
     registered = draw_registered(rng, clock, p.dob)
     large, medium, thumbnail = _pictures(rng, p.female)
-    return {
+    head = {
         "gender": _vocab()["genders"].take(take(p.female)),
         "name_title": _titles(m, rng, p, age),
         "name_first": m.given_name.take(take(p.given)),
@@ -620,7 +633,14 @@ def randomuser_columns(
         "location_timezone_offset": m.tz_offset.take(take(tz)),
         "location_timezone_description": m.tz_description.take(take(tz)),
         "email": email_addresses(m, rng, p),
-        **login_columns(rng, n),
+    }
+    login = login_columns(rng, n)
+    if identity_only:
+        columns = {**head, **login, "registered_date": pa.array(registered, TS)}
+        return {name: columns[name] for name in IDENTITY}
+    return {
+        **head,
+        **login,
         "dob_date": pa.array(p.dob, TS),
         "dob_age": pa.array(age),
         "registered_date": pa.array(registered, TS),
@@ -713,7 +733,7 @@ def check_nat(nat: Sequence[str] | str | None, shape: str) -> tuple[str, ...] | 
     """Upper-cased randomuser nationality codes in canonical order (None: all 21)."""
     if nat is None:
         return None
-    if shape != "randomuser":
+    if shape == "fakerapi":
         raise ConfigError("nat applies to the randomuser shape; use locale for fakerapi")
     codes = [c.strip().upper() for c in (nat.split(",") if isinstance(nat, str) else nat)]
     if not [c for c in codes if c]:
@@ -750,11 +770,14 @@ def check_as_of(as_of: datetime) -> datetime:
 
 
 class SyntheticSource:
-    """Synthetic users in the randomuser or FakerAPI shape: seeded, offline, bounded batches.
+    """Synthetic users in the randomuser or FakerAPI shape, or the events of the randomuser
+    users (``shape="events"``): seeded, offline, bounded batches.
 
     ``nat`` restricts randomuser nationalities (None: all 21, with realistic shares);
     ``locale`` fixes the FakerAPI locale (None: a realistic mix of ``LOCALES``);
     ``gender`` fixes the gender (None: about half each). Ages are 18–90 at ``as_of``.
+    With ``shape="events"``, ``persons`` is the number of users whose events are produced
+    (about 10 each), and ``nat``/``gender`` select those users as for randomuser.
     """
 
     name = "synthetic"
@@ -780,6 +803,7 @@ class SyntheticSource:
         self.batch_rows = check_count("batch_rows", batch_rows, 1)
         self.as_of = check_as_of(as_of)
         self.quarantine = Quarantine()
+        self._events: int | None = None
 
     def __repr__(self) -> str:
         return f"SyntheticSource({', '.join(f'{k}={v!r}' for k, v in self.fingerprint().items())})"
@@ -797,7 +821,19 @@ class SyntheticSource:
         }
 
     def expected_rows(self) -> int:
-        return self.persons
+        if self.shape != "events":
+            return self.persons
+        if self._events is None:  # exact: the event counts are cheap to draw alone
+            from veil.sources.synthetic_events import count_events
+
+            self._events = count_events(self, self._users())
+        return self._events
+
+    def _users(self) -> SyntheticSource:
+        """The randomuser-shape source of the users whose events this source makes."""
+        return SyntheticSource(
+            "randomuser", self.persons, self.seed, self.gender, self.nat, as_of=self.as_of
+        )
 
     def batches(
         self,
@@ -807,18 +843,35 @@ class SyntheticSource:
         """Batches of at most ``batch_rows`` rows, the same users for the same seed.
 
         ``columns`` narrows the batches; the users are the same whatever it asks for.
+        Users come in batches of exactly ``batch_rows`` (the last may be short); events in
+        zero-copy slices of each user chunk's events, at most ``batch_rows`` each.
         """
         names = projection(self.schema, columns)
-        for batch in rebatch(self._chunks(), self.batch_rows):
+        cut = split if self.shape == "events" else rebatch
+        for batch in cut(self._chunks(names), self.batch_rows):
             if progress is not None:
                 progress(batch.num_rows)
             yield batch.select(names)
 
-    def _chunks(self) -> Iterator[pa.RecordBatch]:
+    def _chunks(self, names: list[str]) -> Iterator[pa.RecordBatch]:
+        if self.shape == "events":
+            from veil.sources.synthetic_events import event_chunks
+
+            yield from event_chunks(self, self._users(), names)
+            return
         generator = _ChunkGenerator(self)
-        for index in range(-(-self.persons // CHUNK_ROWS)):
-            rows = min(CHUNK_ROWS, self.persons - index * CHUNK_ROWS)
+        for index, rows in user_chunks(self.persons):
             yield generator.chunk(index).slice(0, rows)
+
+
+def user_chunks(persons: int) -> Iterator[tuple[int, int]]:
+    """(chunk index, persons used of it) for ``persons`` persons: chunks are always whole."""
+    for index in range(-(-persons // CHUNK_ROWS)):
+        yield index, min(CHUNK_ROWS, persons - index * CHUNK_ROWS)
+
+
+#: the user columns that the events of a user carry (``veil.sources.synthetic_events``)
+IDENTITY = ("login_uuid", "registered_date", "location_country")
 
 
 class _ChunkGenerator:
@@ -838,7 +891,8 @@ class _ChunkGenerator:
             weights = np.array([data.LOCALES[names[i]].weight for i in self.group])
         self.group_choice = Weighted.of([weights])
 
-    def chunk(self, index: int) -> pa.RecordBatch:
+    def chunk(self, index: int, identity_only: bool = False) -> pa.RecordBatch:
+        """Chunk ``index``: whole, or (randomuser) only its ``IDENTITY`` columns."""
         rng = np.random.default_rng(np.random.SeedSequence([self.source.seed, index]))
         group = self.group[self.group_choice.draw(0, rng.random(CHUNK_ROWS))]
         if self.source.gender is None:
@@ -848,13 +902,17 @@ class _ChunkGenerator:
         m = self.model
         if self.source.shape == "randomuser":
             people = draw_people(m, rng, group, female, self.clock)
-            columns = randomuser_columns(m, rng, self.clock, people)
-            return pa.RecordBatch.from_arrays(
-                [columns[f] for f in RANDOMUSER.names], schema=RANDOMUSER
-            )
+            columns = randomuser_columns(m, rng, self.clock, people, identity_only)
+            schema = pa.schema([RANDOMUSER.field(f) for f in RANDOMUSER.names if f in columns])
+            return pa.RecordBatch.from_arrays([columns[f.name] for f in schema], schema=schema)
         people = draw_people(m, rng, m.locale_country[group], female, self.clock)
         columns = fakerapi_columns(m, rng, people, group, index * CHUNK_ROWS)
         return pa.RecordBatch.from_arrays([columns[f] for f in FAKERAPI.names], schema=FAKERAPI)
+
+    def identity(self, index: int) -> dict[str, pa.Array]:
+        """What the events of chunk ``index``'s users carry of them (randomuser shape)."""
+        batch = self.chunk(index, identity_only=True)
+        return {name: batch.column(name) for name in IDENTITY}
 
 
 def rebatch(chunks: Iterator[pa.RecordBatch], size: int) -> Iterator[pa.RecordBatch]:
@@ -871,6 +929,15 @@ def rebatch(chunks: Iterator[pa.RecordBatch], size: int) -> Iterator[pa.RecordBa
                 pending, have = [], 0
     if have:
         yield _concat(pending)
+
+
+def split(chunks: Iterator[pa.RecordBatch], size: int) -> Iterator[pa.RecordBatch]:
+    """Cut each batch into near-equal slices of at most ``size`` rows (no copies)."""
+    for chunk in chunks:
+        parts = -(-chunk.num_rows // size)
+        for k in range(parts):
+            start = chunk.num_rows * k // parts
+            yield chunk.slice(start, chunk.num_rows * (k + 1) // parts - start)
 
 
 def _concat(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
