@@ -49,6 +49,7 @@ class SourceName(StrEnum):
 class Shape(StrEnum):
     randomuser = "randomuser"
     fakerapi = "fakerapi"
+    events = "events"
 
 
 class Format(StrEnum):
@@ -220,7 +221,8 @@ def run(
     ] = SourceName.synthetic,
     persons: Annotated[int, typer.Option(help="How many users to read or generate.")] = 30_000,
     shape: Annotated[
-        Shape, typer.Option(help="synthetic only: the API shape to generate.")
+        Shape,
+        typer.Option(help="synthetic only: the shape to generate (events: the users' events)."),
     ] = Shape.randomuser,
     gender: Annotated[str | None, typer.Option(help="Only 'male' or 'female' users.")] = None,
     nat: Annotated[
@@ -250,7 +252,10 @@ def run(
             "--encrypt/--no-encrypt", help="Parquet modular encryption (default: on for Parquet)."
         ),
     ] = None,
-    dataset: Annotated[str, typer.Option(help="Dataset name inside the output.")] = "users",
+    dataset: Annotated[
+        str | None,
+        typer.Option(help="Dataset name inside the output (default users; events for events)."),
+    ] = None,
     report: Annotated[
         Path | None,
         typer.Option(
@@ -312,7 +317,7 @@ def run(
             output=output,
             format=format.value,
             encrypt=(format is Format.parquet) if encrypt is None else encrypt,
-            dataset=dataset,
+            dataset=dataset or ("events" if src.shape == "events" else "users"),
             reference_date=_reference_date(reference_date),
             report=None if no_report else (report or _default_report(output)),
             s3=_s3_options(s3_endpoint),
@@ -373,7 +378,7 @@ def report_cmd(
 @guarded
 def policy_show(
     policy: Annotated[
-        str, typer.Argument(help="A policy file, or a built-in: randomuser, fakerapi.")
+        str, typer.Argument(help="A policy file, or a built-in: randomuser, fakerapi, events.")
     ] = "randomuser",
 ) -> None:
     """Print a policy (built-in or file) as YAML, with the input columns it expects."""
@@ -694,5 +699,7 @@ if __name__ == "__main__":
 
 
 # commands defined in their own modules register on `app` when imported
+from veil.cli import budget as _budget  # noqa: E402, F401
+from veil.cli import query as _query  # noqa: E402, F401
 from veil.cli import risk as _risk  # noqa: E402, F401
 from veil.cli import scan as _scan  # noqa: E402, F401

@@ -1,0 +1,638 @@
+"""Differentially private queries over an anonymized table, with contribution bounding.
+
+A :class:`PrivateTable` wraps a DuckDB relation (a committed veil dataset, or any Arrow table)
+whose ``subject`` column names the person each row is about. Neighbouring datasets differ by
+one subject **with all of their rows**, so every query first bounds what one subject can add:
+
+- at most ``max_groups`` groups (histogram bins, countries, days) per subject, and
+- at most ``max_rows`` rows per subject within a group,
+
+chosen per subject by a salted hash (a stable transformation: what is kept of a subject depends
+on that subject's rows only). Numeric values are clamped to ``[lower, upper]``, bounds that the
+analyst declares up front: veil never looks at the data to choose them. Aggregation then runs in
+DuckDB in integers (counts; sums of rounded values, so amounts belong in cents and durations in
+days), and one OpenDP measurement (:mod:`veil.analytics.dp.mechanisms`) noises the whole vector.
+
+The flow of every query: validate, calibrate the measurements, **charge the ledger** (atomic;
+a query that would overspend is refused here, before any noise is drawn), aggregate, release.
+
+Sensitivities (one subject removed), with M = max(|lower|, |upper|):
+
+=====================  ==============================  ==================================
+query                  L1                               L2
+=====================  ==============================  ==================================
+count per group        max_groups · max_rows            sqrt(max_groups) · max_rows
+sum per group          max_groups · max_rows · M        sqrt(max_groups) · max_rows · M
+=====================  ==============================  ==================================
+
+A scalar query is a one-group query (``max_groups`` does not apply). A mean is a noisy sum over
+a noisy count, each with half the budget. Keys nobody declared (``count`` without ``domain``,
+``top_k``) go through the Laplace threshold mechanism. A quantile is OpenDP's exponential
+mechanism over declared candidates; its interval is stated in ranks, since a value interval
+would need the data.
+
+Every :class:`Answer` says its mechanism, noise scale, cost and a confidence interval computed
+from the noise distribution alone (never from the data).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from veil.analytics.dp.ledger import Cost, Ledger
+from veil.analytics.dp.mechanisms import (
+    IntegerNoise,
+    Noise,
+    ThresholdRelease,
+    noise_half_width,
+    private_quantile,
+    rho_for,
+)
+from veil.errors import ConfigError
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class QueryError(ConfigError):
+    """A query that cannot run as asked (the message names columns and parameters only)."""
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How much one subject may contribute: groups, and rows per group."""
+
+    max_groups: int = 1
+    max_rows: int = 1
+
+    def __post_init__(self) -> None:
+        if self.max_groups < 1 or self.max_rows < 1:
+            raise QueryError("max_groups and max_rows must be at least 1")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A released answer: values, their intervals, and what it cost."""
+
+    query: str
+    kind: str
+    value: Any  # a number, or {key: number}
+    interval: Any  # (low, high), or {key: (low, high)}; for quantiles: ±ranks
+    confidence: float
+    mechanism: str
+    scale: float | dict[str, float]
+    cost: Cost
+    bounds: Bounds
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["cost"] = asdict(self.cost)
+        out["bounds"] = asdict(self.bounds)
+        out["notes"] = list(self.notes)
+        return out
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+@dataclass
+class _Plan:
+    """What a query charges before it reads anything."""
+
+    description: str
+    mechanism: str
+    cost: Cost
+
+
+class PrivateTable:
+    """Differentially private queries over ``relation`` in ``con``, charged to ``ledger``.
+
+    ``relation`` is a table or view name in ``con``; ``dataset`` is the ledger's name for it.
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        relation: str,
+        *,
+        subject: str,
+        ledger: Ledger,
+        analyst: str,
+        dataset: str,
+        confidence: float = 0.95,
+    ) -> None:
+        self.con = con
+        self.relation = relation
+        self.ledger = ledger
+        self.analyst = analyst
+        self.dataset = dataset
+        self.confidence = confidence
+        self.columns = [
+            d[0] for d in con.sql(f"SELECT * FROM {_quote(relation)} LIMIT 0").description
+        ]
+        if subject not in self.columns:
+            raise QueryError(f"the subject column {subject!r} is not in {dataset!r}")
+        self.subject = subject
+
+    @classmethod
+    def from_arrow(cls, table: pa.Table, **kwargs: Any) -> PrivateTable:
+        con = duckdb.connect()
+        con.register("veil_private", table)
+        return cls(con, "veil_private", **kwargs)
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _column(self, name: str) -> str:
+        if name not in self.columns:
+            raise QueryError(f"no column {name!r} in {self.dataset!r}")
+        return _quote(name)
+
+    def _where(self, where: str | None) -> str:
+        return f"({where})" if where else "TRUE"
+
+    def _bounded(
+        self, group: str | None, value: str | None, where: str | None, bounds: Bounds
+    ) -> str:
+        """SQL of (g, v) rows after contribution bounding."""
+        s = _quote(self.subject)
+        g = group or "NULL::VARCHAR"
+        v = value or "NULL::BIGINT"
+        salt = secrets.randbits(62)
+        base = (
+            f"SELECT {s} AS s, {g} AS g, {v} AS v FROM {_quote(self.relation)} "
+            f"WHERE {s} IS NOT NULL AND {self._where(where)}"
+        )
+        if bounds.max_rows == 1 and (bounds.max_groups == 1 or group is None):
+            # one row per subject: a hash aggregate picks it (no sort)
+            return (
+                f"SELECT arg_min(g, h) AS g, arg_min(v, h) AS v FROM "
+                f"(SELECT s, g, v, hash(s, g, v, {salt}) AS h FROM ({base})) GROUP BY s"
+            )
+        ranked = (
+            f"SELECT s, g, v, row_number() OVER (PARTITION BY s, g ORDER BY hash(v, {salt})) "
+            f"AS rn, dense_rank() OVER (PARTITION BY s ORDER BY hash(s, g, {salt}), g) "
+            f"AS gn FROM ({base})"
+        )
+        keep_groups = "" if group is None else f" AND gn <= {bounds.max_groups}"
+        return f"SELECT g, v FROM ({ranked}) WHERE rn <= {bounds.max_rows}{keep_groups}"
+
+    def _sql(self, sql: str, numpy: bool = False) -> Any:
+        """Run ``sql``; a DuckDB error becomes a QueryError with its first line (DuckDB's
+        messages name columns and types; a conversion error may quote a value, so those are
+        reported without the message)."""
+        try:
+            relation = self.con.sql(sql)
+            return relation.fetchnumpy() if numpy else relation.fetchall()
+        except duckdb.ConversionException:
+            raise QueryError(
+                "a value could not be converted (is the column numeric for this query?)"
+            ) from None
+        except duckdb.Error as exc:
+            raise QueryError(f"the query failed: {str(exc).splitlines()[0]}") from None
+
+    def _charge(self, plan: _Plan) -> None:
+        self.ledger.charge(
+            self.analyst,
+            self.dataset,
+            plan.cost,
+            query=plan.description,
+            mechanism=plan.mechanism,
+        )
+
+    def _noise(
+        self,
+        noise: Noise,
+        l1: float,
+        l2: float,
+        epsilon: float | None,
+        rho: float | None,
+        delta: float | None,
+    ) -> IntegerNoise:
+        if noise == "gaussian" and rho is None:
+            if epsilon is None or delta is None:
+                raise QueryError("Gaussian noise needs rho, or epsilon and delta")
+            rho = rho_for(epsilon, delta)
+        if noise == "laplace" and epsilon is None:
+            raise QueryError("Laplace noise needs epsilon")
+        return IntegerNoise.calibrate(noise, l1=math.ceil(l1), l2=l2, epsilon=epsilon, rho=rho)
+
+    def _vector(self, sql: str, domain: Sequence[Any] | None) -> tuple[list[str], np.ndarray]:
+        rows = self._sql(sql)
+        if domain is None:
+            keys = [str(k) for k, _ in rows]
+            return keys, np.array([int(v or 0) for _, v in rows], dtype=np.int64)
+        found = {str(k): int(v or 0) for k, v in rows}
+        keys = [_key(k) for k in domain]
+        return keys, np.array([found.get(k, 0) for k in keys], dtype=np.int64)
+
+    def _in_domain(self, by: str, domain: Sequence[Any]) -> str:
+        if not domain:
+            raise QueryError("domain must list at least one key")
+        if len({_key(k) for k in domain}) != len(domain):
+            raise QueryError("domain lists a key twice")
+        keys = ", ".join(_literal(_key(k)) for k in domain)
+        return f"CAST({self._column(by)} AS VARCHAR) IN ({keys})"
+
+    def _additive(
+        self,
+        kind: str,
+        description: str,
+        noisy: np.ndarray,
+        keys: list[str] | None,
+        mech: IntegerNoise,
+        bounds: Bounds,
+    ) -> Answer:
+        """The answer of a noisy integer vector (one value when ``keys`` is None)."""
+        width = mech.half_width(self.confidence)
+        return Answer(
+            query=description,
+            kind=kind,
+            value=self._value(noisy, keys),
+            interval=self._interval(noisy, width, keys),
+            confidence=self.confidence,
+            mechanism=_mech_name(mech.noise),
+            scale=mech.scale,
+            cost=mech.cost,
+            bounds=bounds,
+        )
+
+    def _interval(self, values: np.ndarray, width: int, keys: list[str] | None) -> Any:
+        pairs = [(int(v) - width, int(v) + width) for v in values]
+        return dict(zip(keys, pairs, strict=True)) if keys is not None else pairs[0]
+
+    def _value(self, values: np.ndarray, keys: list[str] | None) -> Any:
+        ints = [int(v) for v in values]
+        return dict(zip(keys, ints, strict=True)) if keys is not None else ints[0]
+
+    # -- queries ------------------------------------------------------------------------
+
+    def count(
+        self,
+        *,
+        by: str | None = None,
+        domain: Sequence[Any] | None = None,
+        where: str | None = None,
+        bounds: Bounds | None = None,
+        epsilon: float | None = None,
+        delta: float | None = None,
+        rho: float | None = None,
+        noise: Noise = "laplace",
+    ) -> Answer:
+        """Rows per key of ``by`` (one count without it), over ``domain`` when declared;
+        without a domain, keys go through the threshold mechanism (needs ``delta``)."""
+        bounds = bounds or Bounds()
+        if by is not None and domain is None:
+            return self._count_unknown_keys(by, where, bounds, epsilon, delta, keys_limit=None)
+        group = f"CAST({self._column(by)} AS VARCHAR)" if by else None
+        filt = self._join(where, self._in_domain(by, domain) if by and domain else None)
+        groups = bounds.max_groups if by else 1
+        mech = self._noise(
+            noise,
+            groups * bounds.max_rows,
+            math.sqrt(groups) * bounds.max_rows,
+            epsilon,
+            rho,
+            delta,
+        )
+        description = f"count by {by or '(all)'}" + (f" where {where}" if where else "")
+        sql = f"SELECT g, count(*) FROM ({self._bounded(group, None, filt, bounds)}) GROUP BY g"
+        keys, true = self._vector(sql, domain if by else [None])
+        self._charge(_Plan(description, _mech_name(noise), mech.cost))
+        noisy = mech.release(true)
+        return self._additive("count", description, noisy, keys if by else None, mech, bounds)
+
+    def histogram(self, column: str, domain: Sequence[Any], **kwargs: Any) -> Answer:
+        """Counts over a public ``domain`` of ``column``'s values (``count`` with ``by``)."""
+        return self.count(by=column, domain=domain, **kwargs)
+
+    def sum(
+        self,
+        column: str,
+        *,
+        lower: int,
+        upper: int,
+        by: str | None = None,
+        domain: Sequence[Any] | None = None,
+        where: str | None = None,
+        bounds: Bounds | None = None,
+        epsilon: float | None = None,
+        delta: float | None = None,
+        rho: float | None = None,
+        noise: Noise = "laplace",
+    ) -> Answer:
+        """Sum of ``column`` clamped to ``[lower, upper]`` and rounded to integers."""
+        bounds = bounds or Bounds()
+        if by is not None and domain is None:
+            raise QueryError(
+                "a grouped sum needs the groups' domain (declared keys); discover keys first "
+                "with count(by=…) or top_k"
+            )
+        mech, description = self._sum_plan(
+            column, lower, upper, by, where, bounds, epsilon, delta, rho, noise
+        )
+        keys, sums, _ = self._sums_and_counts(column, lower, upper, by, domain, where, bounds)
+        self._charge(_Plan(description, _mech_name(noise), mech.cost))
+        noisy = mech.release(sums)
+        return self._additive("sum", description, noisy, keys if by else None, mech, bounds)
+
+    def _sum_plan(
+        self,
+        column: str,
+        lower: int,
+        upper: int,
+        by: str | None,
+        where: str | None,
+        bounds: Bounds,
+        epsilon: float | None,
+        delta: float | None,
+        rho: float | None,
+        noise: Noise,
+    ) -> tuple[IntegerNoise, str]:
+        self._column(column)
+        if not (isinstance(lower, int) and isinstance(upper, int)) or lower > upper:
+            raise QueryError("sum bounds must be integers with lower ≤ upper (declare them)")
+        biggest = max(abs(lower), abs(upper))
+        if biggest == 0:
+            raise QueryError("sum bounds [0, 0] leave nothing to sum")
+        groups = bounds.max_groups if by else 1
+        l1 = groups * bounds.max_rows * biggest
+        l2 = math.sqrt(groups) * bounds.max_rows * biggest
+        mech = self._noise(noise, l1, l2, epsilon, rho, delta)
+        description = f"sum of {column} in [{lower}, {upper}] by {by or '(all)'}" + (
+            f" where {where}" if where else ""
+        )
+        return mech, description
+
+    def _sums_and_counts(
+        self,
+        column: str,
+        lower: int,
+        upper: int,
+        by: str | None,
+        domain: Sequence[Any] | None,
+        where: str | None,
+        bounds: Bounds,
+    ) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """True clamped sums and counts of non-null values per key, from one bounding."""
+        group = f"CAST({self._column(by)} AS VARCHAR)" if by else None
+        filt = self._join(where, self._in_domain(by, domain) if by and domain else None)
+        value = (
+            f"round(greatest(least(CAST({self._column(column)} AS DOUBLE), {upper}), {lower}))"
+            "::BIGINT"
+        )
+        inner = self._bounded(group, value, filt, bounds)
+        rows = self._sql(f"SELECT g, sum(v)::BIGINT, count(v) FROM ({inner}) GROUP BY g")
+        found = {str(g): (int(t or 0), int(n)) for g, t, n in rows}
+        keys = [_key(k) for k in (domain if by else [None])]  # type: ignore[union-attr]
+        sums = np.array([found.get(k, (0, 0))[0] for k in keys], dtype=np.int64)
+        counts = np.array([found.get(k, (0, 0))[1] for k in keys], dtype=np.int64)
+        return keys, sums, counts
+
+    def mean(
+        self,
+        column: str,
+        *,
+        lower: int,
+        upper: int,
+        by: str | None = None,
+        domain: Sequence[Any] | None = None,
+        where: str | None = None,
+        bounds: Bounds | None = None,
+        epsilon: float | None = None,
+        delta: float | None = None,
+        rho: float | None = None,
+        noise: Noise = "laplace",
+    ) -> Answer:
+        """Noisy sum / noisy count, each with half the budget; the interval combines both
+        intervals (each at half the error rate), so it holds at ``confidence``."""
+        bounds = bounds or Bounds()
+        if by is not None and domain is None:
+            raise QueryError("a grouped mean needs the groups' domain (declared keys)")
+        half = {
+            "epsilon": epsilon / 2 if epsilon else None,
+            "rho": rho / 2 if rho else None,
+            "delta": delta / 2 if delta else None,
+        }
+        sum_mech, description = self._sum_plan(
+            column,
+            lower,
+            upper,
+            by,
+            where,
+            bounds,
+            half["epsilon"],
+            half["delta"],
+            half["rho"],
+            noise,
+        )
+        groups = bounds.max_groups if by else 1
+        count_mech = self._noise(
+            noise,
+            groups * bounds.max_rows,
+            math.sqrt(groups) * bounds.max_rows,
+            half["epsilon"],
+            half["rho"],
+            half["delta"],
+        )
+        cost = _add(sum_mech.cost, count_mech.cost)
+        description = description.replace("sum of", "mean of", 1)
+        keys, sums_true, counts_true = self._sums_and_counts(
+            column, lower, upper, by, domain, where, bounds
+        )
+        self._charge(_Plan(description, _mech_name(noise), cost))
+        sums = sum_mech.release(sums_true)
+        counts = count_mech.release(counts_true)
+        level = 1 - (1 - self.confidence) / 2
+        ws, wc = sum_mech.half_width(level), count_mech.half_width(level)
+        means, intervals = [], []
+        for s, c in zip(sums.tolist(), counts.tolist(), strict=True):
+            means.append(_clamp(s / c, lower, upper) if c > 0 else None)
+            intervals.append(_ratio_interval(s, ws, c, wc, lower, upper))
+        value = dict(zip(keys, means, strict=True)) if by else means[0]
+        interval = dict(zip(keys, intervals, strict=True)) if by else intervals[0]
+        return Answer(
+            query=description,
+            kind="mean",
+            value=value,
+            interval=interval,
+            confidence=self.confidence,
+            mechanism=_mech_name(noise),
+            scale={"sum": sum_mech.scale, "count": count_mech.scale},
+            cost=cost,
+            bounds=bounds,
+            notes=("mean = noisy sum / noisy count, each with half the budget",),
+        )
+
+    def quantile(
+        self,
+        column: str,
+        q: float,
+        *,
+        candidates: Sequence[int],
+        where: str | None = None,
+        bounds: Bounds | None = None,
+        epsilon: float,
+    ) -> Answer:
+        """The ``q`` quantile (0.5: the median) among declared integer ``candidates``."""
+        bounds = bounds or Bounds()
+        if not 0 <= q <= 1:
+            raise QueryError("q must be between 0 and 1")
+        if len(candidates) < 2 or list(candidates) != sorted(set(candidates)):
+            raise QueryError("candidates must be at least two increasing integers")
+        description = f"quantile {q} of {column}" + (f" where {where}" if where else "")
+        # calibrate on an empty vector first: the cost depends on parameters only
+        _, cost, scale = private_quantile(
+            np.zeros(0, dtype=np.int64),
+            q,
+            candidates,
+            epsilon=epsilon,
+            rows_per_subject=bounds.max_rows,
+            include_empty=False,
+        )
+        value = f"round(CAST({self._column(column)} AS DOUBLE))::BIGINT"
+        inner = self._bounded(None, value, where, bounds)
+        data = self._sql(f"SELECT v FROM ({inner}) WHERE v IS NOT NULL", numpy=True)["v"]
+        self._charge(_Plan(description, "exponential mechanism (OpenDP private quantile)", cost))
+        answer, _, _ = private_quantile(
+            np.asarray(data, dtype=np.int64),
+            q,
+            candidates,
+            epsilon=epsilon,
+            rows_per_subject=bounds.max_rows,
+        )
+        # exponential mechanism utility: with probability ≥ confidence the released candidate's
+        # rank is within (2Δ/ε)·ln(|C|/β) of the requested rank (Δ = rows per subject)
+        beta = 1 - self.confidence
+        ranks = 2 * bounds.max_rows / epsilon * math.log(len(candidates) / beta)
+        return Answer(
+            query=description,
+            kind="quantile",
+            value=answer,
+            interval={"ranks": ranks},
+            confidence=self.confidence,
+            mechanism="exponential mechanism (OpenDP private quantile)",
+            scale=scale,
+            cost=cost,
+            bounds=bounds,
+            notes=("interval: the released value's rank is within ± this many ranks",),
+        )
+
+    def top_k(
+        self,
+        by: str,
+        k: int,
+        *,
+        where: str | None = None,
+        bounds: Bounds | None = None,
+        epsilon: float,
+        delta: float,
+    ) -> Answer:
+        """The ``k`` most frequent keys of ``by`` among keys nobody declared: counts through
+        the Laplace threshold mechanism, then the k largest released ones."""
+        if k < 1:
+            raise QueryError("k must be at least 1")
+        return self._count_unknown_keys(by, where, bounds or Bounds(), epsilon, delta, k)
+
+    def _count_unknown_keys(
+        self,
+        by: str,
+        where: str | None,
+        bounds: Bounds,
+        epsilon: float | None,
+        delta: float | None,
+        keys_limit: int | None,
+    ) -> Answer:
+        if epsilon is None or delta is None:
+            raise QueryError(
+                f"counting keys of {by!r} that are not declared needs epsilon and delta "
+                "(threshold mechanism), or a domain"
+            )
+        release = ThresholdRelease.calibrate(
+            groups=bounds.max_groups, rows=bounds.max_rows, epsilon=epsilon, delta=delta
+        )
+        kind = "top_k" if keys_limit else "count"
+        description = (f"top {keys_limit} of {by}" if keys_limit else f"count by {by}") + (
+            f" where {where}" if where else ""
+        )
+        mechanism = "laplace threshold"
+        group = f"CAST({self._column(by)} AS VARCHAR)"
+        sql = (
+            f"SELECT g, count(*) FROM ({self._bounded(group, None, where, bounds)}) "
+            "WHERE g IS NOT NULL GROUP BY g"
+        )
+        counts = {str(g): int(n) for g, n in self._sql(sql)}
+        self._charge(_Plan(description, mechanism, release.cost))
+        released = release.release(counts)
+        ordered = sorted(released.items(), key=lambda kv: (-kv[1], kv[0]))
+        if keys_limit:
+            ordered = ordered[:keys_limit]
+        width = noise_half_width("laplace", release.scale, self.confidence)
+        return Answer(
+            query=description,
+            kind=kind,
+            value=dict(ordered),
+            interval={key: (n - width, n + width) for key, n in ordered},
+            confidence=self.confidence,
+            mechanism=mechanism,
+            scale=release.scale,
+            cost=release.cost,
+            bounds=bounds,
+            notes=(f"keys released only above a noisy count of {release.threshold}",),
+        )
+
+    @staticmethod
+    def _join(*conditions: str | None) -> str | None:
+        parts = [f"({c})" for c in conditions if c]
+        return " AND ".join(parts) if parts else None
+
+
+def _key(value: Any) -> str:
+    """A domain key as DuckDB's CAST(… AS VARCHAR) writes it (booleans: true/false)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _mech_name(noise: Noise) -> str:
+    return "discrete laplace" if noise == "laplace" else "discrete gaussian"
+
+
+def _add(a: Cost, b: Cost) -> Cost:
+    return Cost(epsilon=a.epsilon + b.epsilon, delta=a.delta + b.delta, rho=a.rho + b.rho)
+
+
+def _clamp(value: float, lower: float, upper: float) -> float:
+    return min(max(value, lower), upper)
+
+
+def _ratio_interval(
+    s: int, ws: int, c: int, wc: int, lower: float, upper: float
+) -> tuple[float, float]:
+    """Bounds of s/c when s ∈ [s−ws, s+ws] and c ∈ [c−wc, c+wc], within [lower, upper]."""
+    c_low, c_high = c - wc, c + wc
+    if c_low <= 0:
+        return (float(lower), float(upper))
+    ends = [(s - ws) / c_low, (s - ws) / c_high, (s + ws) / c_low, (s + ws) / c_high]
+    return (_clamp(min(ends), lower, upper), _clamp(max(ends), lower, upper))
+
+
+Query = Callable[..., Answer]
+Kind = Literal["count", "sum", "mean", "histogram", "quantile", "top_k"]
