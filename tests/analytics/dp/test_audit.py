@@ -176,12 +176,8 @@ def test_audit_catches_noise_calibrated_for_half_the_sensitivity(
 
 
 def test_audit_catches_forgotten_contribution_bounding(monkeypatch: pytest.MonkeyPatch) -> None:
-    def unbounded(self: PrivateTable, group: Any, value: Any, where: Any, bounds: Any) -> str:
-        g = group or "NULL::VARCHAR"
-        v = value or "NULL::BIGINT"
-        return f'SELECT {g} AS g, {v} AS v FROM "{self.relation}" WHERE {self._where(where)}'
-
-    monkeypatch.setattr(PrivateTable, "_bounded", unbounded)
+    # as if the check that lets bounding be skipped were wrong: every subject's rows count
+    monkeypatch.setattr(PrivateTable, "_needs_bounding", lambda self, bounds, grouped: False)
     victim = [("a", 1)] * 6
     assert _audit(victim, lambda t: t.count(epsilon=EPS).value) > EPS
     delta = 0.02

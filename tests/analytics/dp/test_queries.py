@@ -158,3 +158,33 @@ def test_subject_column_must_exist(ledger: Ledger) -> None:
         PrivateTable.from_arrow(
             _users(10), subject="who", ledger=ledger, analyst="ana", dataset="users"
         )
+
+
+def test_skipping_bounding_changes_nothing(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    t = _table(_users(2000), ledger)
+    domain = ["DE", "FR", "US"]
+    value = "CAST(days AS BIGINT)"
+    fast = t._aggregate("country", value, None, Bounds(), domain)
+    assert not t._needs_bounding(Bounds(), grouped=True)  # one row per user
+    monkeypatch.setattr(PrivateTable, "_needs_bounding", lambda self, bounds, grouped: True)
+    assert t._aggregate("country", value, None, Bounds(), domain) == fast
+    assert t._aggregate("country", None, None, Bounds(), domain) == {
+        k: (0, n) for k, (_, n) in fast.items()
+    }
+
+
+def test_bounded_counts_respect_the_limits(ledger: Ledger) -> None:
+    events = _events()
+    t = _table(events, ledger, "events")
+    per_pair = (
+        pa.TableGroupBy(events, ["subject_id", "event_type"]).aggregate([([], "count_all")])
+    )
+    for groups, rows in [(1, 1), (2, 3), (3, 1000)]:
+        found = t._aggregate("event_type", None, None, Bounds(groups, rows), None)
+        total = sum(n for _, n in found.values())
+        assert total <= 800 * groups * rows
+        capped = sum(min(int(n), rows) for n in per_pair.column("count_all").to_pylist())
+        if groups == 3:  # every group kept: exactly the per-pair counts capped at max_rows
+            assert total == capped
+        else:
+            assert total < capped

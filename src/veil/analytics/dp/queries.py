@@ -151,6 +151,7 @@ class PrivateTable:
         if subject not in self.columns:
             raise QueryError(f"the subject column {subject!r} is not in {dataset!r}")
         self.subject = subject
+        self._profile: int | None = None
 
     @classmethod
     def from_arrow(cls, table: pa.Table, **kwargs: Any) -> PrivateTable:
@@ -167,6 +168,88 @@ class PrivateTable:
 
     def _where(self, where: str | None) -> str:
         return f"({where})" if where else "TRUE"
+
+    def _most_rows_per_subject(self) -> int:
+        """The most rows any subject has in the relation (computed once; the relation is a
+        committed version or an Arrow table, so it does not change under us)."""
+        if self._profile is None:
+            s = _quote(self.subject)
+            rows = self._sql(
+                f"SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n "
+                f"FROM {_quote(self.relation)} WHERE {s} IS NOT NULL GROUP BY {s})"
+            )
+            self._profile = int(rows[0][0])
+        return self._profile
+
+    def _needs_bounding(self, bounds: Bounds, grouped: bool) -> bool:
+        """False when no subject has more rows than bounding would keep: then bounding is
+        the identity and is skipped (the answer is the same, only faster). A subject with
+        ≤ min(max_rows, max_groups) rows has at most that many rows in any group and touches
+        at most that many groups."""
+        limit = min(bounds.max_rows, bounds.max_groups) if grouped else bounds.max_rows
+        return self._most_rows_per_subject() > limit
+
+    def _aggregate(
+        self,
+        by: str | None,
+        value: str | None,
+        where: str | None,
+        bounds: Bounds,
+        domain: Sequence[Any] | None,
+    ) -> dict[str, tuple[int, int]]:
+        """Per key of ``by`` (one key without it): (sum of ``value``, count) after
+        contribution bounding; keys outside ``domain`` are dropped before bounding."""
+        s = _quote(self.subject)
+        if by is not None and domain is not None:
+            self._in_domain(by, domain)  # validates the domain
+        if not self._needs_bounding(bounds, by is not None):
+            g = self._column(by) if by else "NULL::VARCHAR"
+            v = value or "NULL::BIGINT"
+            counted = "count(v)" if value else "count(*)"
+            sql = (
+                f"SELECT CAST(g AS VARCHAR), sum(v)::BIGINT, {counted} FROM (SELECT {g} AS g, "
+                f"{v} AS v FROM {_quote(self.relation)} WHERE {s} IS NOT NULL AND "
+                f"{self._where(where)}) GROUP BY g"
+            )
+            found = {str(k): (int(t or 0), int(n)) for k, t, n in self._sql(sql)}
+            if by is not None and domain is not None:
+                keep = {_key(k) for k in domain}
+                found = {k: v for k, v in found.items() if k in keep}
+            return found
+        group = f"CAST({self._column(by)} AS VARCHAR)" if by else None
+        filt = self._join(where, self._in_domain(by, domain) if by and domain else None)
+        if value is None:
+            inner = self._bounded_counts(group, filt, bounds)
+            sql = f"SELECT g, 0, sum(n)::BIGINT FROM ({inner}) GROUP BY g"
+        else:
+            inner = self._bounded(group, value, filt, bounds)
+            sql = f"SELECT g, sum(v)::BIGINT, count(v) FROM ({inner}) GROUP BY g"
+        return {str(k): (int(t or 0), int(n)) for k, t, n in self._sql(sql)}
+
+    def _bounded_counts(self, group: str | None, where: str | None, bounds: Bounds) -> str:
+        """SQL of (s, g, n): each subject's row count per group capped at ``max_rows``, in
+        at most ``max_groups`` groups per subject (the same as counting ``_bounded``'s rows,
+        without numbering every row)."""
+        s = _quote(self.subject)
+        g = group or "NULL::VARCHAR"
+        salt = secrets.randbits(62)
+        pairs = (
+            f"SELECT {s} AS s, {g} AS g, least(count(*), {bounds.max_rows}) AS n "
+            f"FROM {_quote(self.relation)} WHERE {s} IS NOT NULL AND {self._where(where)} "
+            f"GROUP BY ALL"
+        )
+        if group is None:
+            return pairs
+        if bounds.max_groups == 1:
+            return (
+                f"SELECT arg_min(g, h) AS g, arg_min(n, h) AS n FROM "
+                f"(SELECT s, g, n, hash(s, g, {salt}) AS h FROM ({pairs})) GROUP BY s"
+            )
+        ranked = (
+            f"SELECT g, n, row_number() OVER (PARTITION BY s ORDER BY hash(s, g, {salt}), g) "
+            f"AS gn FROM ({pairs})"
+        )
+        return f"SELECT g, n FROM ({ranked}) WHERE gn <= {bounds.max_groups}"
 
     def _bounded(
         self, group: str | None, value: str | None, where: str | None, bounds: Bounds
@@ -186,13 +269,26 @@ class PrivateTable:
                 f"SELECT arg_min(g, h) AS g, arg_min(v, h) AS v FROM "
                 f"(SELECT s, g, v, hash(s, g, v, {salt}) AS h FROM ({base})) GROUP BY s"
             )
+        if group is not None:
+            # the groups each subject keeps, chosen on the (subject, group) pairs: an
+            # aggregation and a semi-join instead of ranking every row
+            pairs = f"SELECT DISTINCT s, g FROM ({base})"
+            if bounds.max_groups == 1:
+                chosen = f"SELECT s, arg_min(g, hash(s, g, {salt})) AS g FROM ({pairs}) GROUP BY s"
+            else:
+                chosen = (
+                    f"SELECT s, g FROM (SELECT s, g, row_number() OVER (PARTITION BY s ORDER BY "
+                    f"hash(s, g, {salt}), g) AS gn FROM ({pairs})) WHERE gn <= {bounds.max_groups}"
+                )
+            base = (
+                f"SELECT b.s, b.g, b.v FROM ({base}) AS b SEMI JOIN ({chosen}) AS c "
+                f"ON b.s = c.s AND b.g IS NOT DISTINCT FROM c.g"
+            )
         ranked = (
-            f"SELECT s, g, v, row_number() OVER (PARTITION BY s, g ORDER BY hash(v, {salt})) "
-            f"AS rn, dense_rank() OVER (PARTITION BY s ORDER BY hash(s, g, {salt}), g) "
-            f"AS gn FROM ({base})"
+            f"SELECT g, v, row_number() OVER (PARTITION BY s, g ORDER BY hash(v, {salt})) AS rn "
+            f"FROM ({base})"
         )
-        keep_groups = "" if group is None else f" AND gn <= {bounds.max_groups}"
-        return f"SELECT g, v FROM ({ranked}) WHERE rn <= {bounds.max_rows}{keep_groups}"
+        return f"SELECT g, v FROM ({ranked}) WHERE rn <= {bounds.max_rows}"
 
     def _sql(self, sql: str, numpy: bool = False) -> Any:
         """Run ``sql``; a DuckDB error becomes a QueryError with its first line (DuckDB's
@@ -233,15 +329,6 @@ class PrivateTable:
         if noise == "laplace" and epsilon is None:
             raise QueryError("Laplace noise needs epsilon")
         return IntegerNoise.calibrate(noise, l1=math.ceil(l1), l2=l2, epsilon=epsilon, rho=rho)
-
-    def _vector(self, sql: str, domain: Sequence[Any] | None) -> tuple[list[str], np.ndarray]:
-        rows = self._sql(sql)
-        if domain is None:
-            keys = [str(k) for k, _ in rows]
-            return keys, np.array([int(v or 0) for _, v in rows], dtype=np.int64)
-        found = {str(k): int(v or 0) for k, v in rows}
-        keys = [_key(k) for k in domain]
-        return keys, np.array([found.get(k, 0) for k in keys], dtype=np.int64)
 
     def _in_domain(self, by: str, domain: Sequence[Any]) -> str:
         if not domain:
@@ -301,8 +388,9 @@ class PrivateTable:
         bounds = bounds or Bounds()
         if by is not None and domain is None:
             return self._count_unknown_keys(by, where, bounds, epsilon, delta, keys_limit=None)
-        group = f"CAST({self._column(by)} AS VARCHAR)" if by else None
-        filt = self._join(where, self._in_domain(by, domain) if by and domain else None)
+        if by is not None:
+            self._column(by)
+            self._in_domain(by, domain or [])
         groups = bounds.max_groups if by else 1
         mech = self._noise(
             noise,
@@ -313,8 +401,9 @@ class PrivateTable:
             delta,
         )
         description = f"count by {by or '(all)'}" + (f" where {where}" if where else "")
-        sql = f"SELECT g, count(*) FROM ({self._bounded(group, None, filt, bounds)}) GROUP BY g"
-        keys, true = self._vector(sql, domain if by else [None])
+        found = self._aggregate(by, None, where, bounds, domain)
+        keys = [_key(k) for k in (domain if by else [None])]  # type: ignore[union-attr]
+        true = np.array([found.get(k, (0, 0))[1] for k in keys], dtype=np.int64)
         self._charge(_Plan(description, _mech_name(noise), mech.cost))
         noisy = mech.release(true)
         return self._additive("count", description, noisy, keys if by else None, mech, bounds)
@@ -392,15 +481,11 @@ class PrivateTable:
         bounds: Bounds,
     ) -> tuple[list[str], np.ndarray, np.ndarray]:
         """True clamped sums and counts of non-null values per key, from one bounding."""
-        group = f"CAST({self._column(by)} AS VARCHAR)" if by else None
-        filt = self._join(where, self._in_domain(by, domain) if by and domain else None)
         value = (
             f"round(greatest(least(CAST({self._column(column)} AS DOUBLE), {upper}), {lower}))"
             "::BIGINT"
         )
-        inner = self._bounded(group, value, filt, bounds)
-        rows = self._sql(f"SELECT g, sum(v)::BIGINT, count(v) FROM ({inner}) GROUP BY g")
-        found = {str(g): (int(t or 0), int(n)) for g, t, n in rows}
+        found = self._aggregate(by, value, where, bounds, domain)
         keys = [_key(k) for k in (domain if by else [None])]  # type: ignore[union-attr]
         sums = np.array([found.get(k, (0, 0))[0] for k in keys], dtype=np.int64)
         counts = np.array([found.get(k, (0, 0))[1] for k in keys], dtype=np.int64)
@@ -508,7 +593,13 @@ class PrivateTable:
             include_empty=False,
         )
         value = f"round(CAST({self._column(column)} AS DOUBLE))::BIGINT"
-        inner = self._bounded(None, value, where, bounds)
+        if self._needs_bounding(bounds, grouped=False):
+            inner = self._bounded(None, value, where, bounds)
+        else:
+            inner = (
+                f"SELECT {value} AS v FROM {_quote(self.relation)} WHERE "
+                f"{_quote(self.subject)} IS NOT NULL AND {self._where(where)}"
+            )
         data = self._sql(f"SELECT v FROM ({inner}) WHERE v IS NOT NULL", numpy=True)["v"]
         self._charge(_Plan(description, "exponential mechanism (OpenDP private quantile)", cost))
         answer, _, _ = private_quantile(
@@ -573,12 +664,10 @@ class PrivateTable:
             f" where {where}" if where else ""
         )
         mechanism = "laplace threshold"
-        group = f"CAST({self._column(by)} AS VARCHAR)"
-        sql = (
-            f"SELECT g, count(*) FROM ({self._bounded(group, None, where, bounds)}) "
-            "WHERE g IS NOT NULL GROUP BY g"
+        found = self._aggregate(
+            by, None, self._join(where, f"{self._column(by)} IS NOT NULL"), bounds, None
         )
-        counts = {str(g): int(n) for g, n in self._sql(sql)}
+        counts = {k: n for k, (_, n) in found.items()}
         self._charge(_Plan(description, mechanism, release.cost))
         released = release.release(counts)
         ordered = sorted(released.items(), key=lambda kv: (-kv[1], kv[0]))
