@@ -20,7 +20,8 @@ import pyarrow as pa
 from veil.keys import Keyring
 from veil.sinks import open_sink
 
-from .cli.conftest import KEY_HEX, Veil
+from .cli.conftest import KEY_HEX, Veil, audit_entries, audit_table_text
+from .cli.test_reveal import POLICY as REVEAL_POLICY
 
 #: fields the built-in policy keeps as they are: their canaries may reach the (encrypted)
 #: output and the report's aggregates
@@ -135,3 +136,84 @@ def _canary_fields() -> list[str]:
         "location_postcode",
     }
     return [f for f in RANDOMUSER.names if f not in numeric] + ["location_postcode"]
+
+
+# -- the audit log ------------------------------------------------------------------------
+
+AUDIT_POLICY = REVEAL_POLICY + "  name_tok: {op: tokenize, from: name_last}\n"
+AUDIT_CANARIES = {
+    "email": "canary-7f3a@example.com",
+    "phone": "+49 30 7319 0462",
+    "name": "Quillfeatherby",
+}
+
+
+def test_no_canary_reaches_the_audit_log(tmp_path: Path, randomuser_sample: dict) -> None:
+    """Every command that writes audit entries, run on data holding canaries (an e-mail, a
+    phone, a name): no canary in any column of the audit table, in its export, or in the audit
+    key file. The reveal prints them (control: they did flow through)."""
+    veil = Veil(tmp_path)
+    veil.env["VEIL_AUDIT_KEY"] = ""  # the generated workspace key: its file is checked too
+    ws = str(tmp_path / "ws")
+    records = []
+    for i, r in enumerate(randomuser_sample["results"][:20]):
+        r = copy.deepcopy(r)
+        if i == 0:
+            r["email"], r["phone"] = AUDIT_CANARIES["email"], AUDIT_CANARIES["phone"]
+            r["name"]["last"] = AUDIT_CANARIES["name"]
+        records.append(r)
+    src = tmp_path / "input" / "users.ndjson"
+    src.parent.mkdir()
+    src.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    (tmp_path / "policy.yaml").write_text(AUDIT_POLICY)
+    out = str(tmp_path / "out")
+    veil.run("--source", "file", "--input", str(src), "--policy", str(tmp_path / "policy.yaml"),
+             "--no-report", "--workspace", ws)  # fmt: skip
+    ring = Keyring.from_key(bytes.fromhex(KEY_HEX))
+    table = open_sink(out, encrypt=False, keyring=ring).read("users")
+    subjects = table["subject_id"].to_pylist()
+    victim = subjects[table["country"].to_pylist().index(records[0]["location"]["country"])]
+
+    printed = ""
+    for column in ("email_tok", "name_tok", "phone_enc"):
+        shown = veil("reveal", "--output", out, "--workspace", ws, "--column", column,
+                     "--reason", "ticket 7", "--limit", "100")  # fmt: skip
+        printed += shown.stdout
+    for canary in AUDIT_CANARIES.values():
+        assert canary in printed  # control: the canaries are in the data
+    veil("reveal", "--output", out, "--workspace", ws, "--column", "email_tok",
+         "--reason", "ticket 8", "--where-subject", victim)  # fmt: skip
+    veil("subject", "erase", victim, "--reason", "GDPR art. 17", "--workspace", ws)
+    # refused (the subject is erased): audited too
+    veil("reveal", "--output", out, "--workspace", ws, "--column", "email_tok",
+         "--reason", "ticket 9", "--where-subject", victim, ok=False)  # fmt: skip
+    key_file = tmp_path / "master.json"
+    veil("keys", "generate", "--output", str(key_file))
+    veil("keys", "rotate", "--key-file", str(key_file), "--workspace", ws)
+    veil("budget", "set", "ana", "users", "--epsilon", "2", "--delta", "1e-5",
+         "--reason", "quarterly", "--workspace", ws)  # fmt: skip
+    where = f"email_tok IS NOT NULL AND country <> '{AUDIT_CANARIES['email']}'"
+    common = ["--output", out, "--workspace", ws, "--analyst", "ana"]
+    veil("query", "count", "--epsilon", "1", "--where", where, *common)
+    veil("query", "count", "--epsilon", "5", "--where", where, *common, ok=False)  # refused
+    export_file = tmp_path / "audit-export.jsonl"
+    veil("audit", "export", "--output", str(export_file), "--workspace", ws)
+    exported = veil("audit", "export", "--workspace", ws).stdout
+    listed = veil("audit", "list", "--limit", "1000", "--json", "--workspace", ws).stdout
+
+    actions = {e["action"] for e in audit_entries(tmp_path / "ws")}
+    assert {"reveal", "subject.erase", "keys.rotate", "budget.set", "budget.charge",
+            "budget.refused", "audit.export"} <= actions  # fmt: skip
+    assert "chain intact" in veil("audit", "verify", "--workspace", ws).stdout
+    places = {
+        "the audit table": audit_table_text(tmp_path / "ws"),
+        "the export file": export_file.read_text(encoding="utf-8"),
+        "the export on stdout": exported,
+        "audit list --json": listed,
+        "the audit key file": (tmp_path / "ws" / "audit.key").read_text(),
+    }
+    for where_, text in places.items():
+        assert text.strip(), f"{where_} is empty"
+        for name, canary in AUDIT_CANARIES.items():
+            for form in {canary, canary.lower(), canary.replace(" ", "")}:
+                assert form not in text, f"the {name} canary leaked into {where_}"

@@ -15,7 +15,15 @@ user records are never interpolated into a message.
     │   ├── ApiError             the API answered with an error payload
     │   └── SchemaError          a page or file that is malformed as a whole
     ├── SinkError                an output could not be written or read back
-    └── ReportError              a report could not be computed
+    │   └── CorruptVersionError  a file of a committed version no longer matches its manifest
+    ├── ReportError              a report could not be computed
+    ├── CatalogUnavailableError  the catalog database cannot be reached
+    ├── LegalHoldError           a dataset under legal hold refuses a deletion
+    └── JobError                 a job cannot do what was asked (veil job)
+        ├── JobNotFoundError     no job with that id in the catalog
+        ├── InvalidTransitionError  the job's state does not allow the step
+        ├── FourEyesError        the job's creator tried to approve it under four-eyes
+        └── DatasetLockedError   another job holds the dataset's lock
 """
 
 from __future__ import annotations
@@ -119,5 +127,112 @@ class SinkError(VeilError):
     exit_code = 5
 
 
+class CorruptVersionError(SinkError):
+    """A committed version cannot be read because its files no longer match the manifest.
+
+    ``dataset`` and ``version_id`` name the version, ``files`` the damaged files (names only).
+    """
+
+    def __init__(self, dataset: str, version_id: str, files: Sequence[str], where: str) -> None:
+        self.dataset = dataset
+        self.version_id = version_id
+        self.files = tuple(files)
+        super().__init__(
+            f"dataset {dataset!r}, version {version_id} at {where} is damaged: "
+            f"{', '.join(self.files)} (missing, or not the size and sha256 its manifest "
+            "recorded), so it cannot be read. Make an earlier version current "
+            "(`veil job rollback JOB` for the job that wrote it, or `Sink.rollback`), or restore "
+            "the file from a backup"
+        )
+
+
 class ReportError(VeilError):
     """A report could not be computed."""
+
+
+class CatalogUnavailableError(VeilError):
+    """The catalog database (``VEIL_DATABASE_URL`` or ``<workspace>/catalog.db``) cannot be
+    reached. The message names the database without credentials."""
+
+    exit_code = 9
+
+
+class LegalHoldError(VeilError):
+    """A dataset under legal hold refuses what would delete its data (an erasure, a gc)."""
+
+    exit_code = 10
+
+    def __init__(self, dataset: str, actor: str | None, since: str | None, reason: str | None,
+                 action: str) -> None:
+        self.dataset = dataset
+        super().__init__(
+            f"dataset {dataset!r} is under legal hold (set by {actor or 'unknown'} on "
+            f"{since or 'an unknown date'}: {reason or 'no reason recorded'}), so {action} is "
+            f"refused; nothing was changed. Once the hold is lifted (`veil hold release "
+            f"{dataset} --reason TEXT`), run it again"
+        )
+
+
+class JobError(VeilError):
+    """A job (``veil job``) cannot do what was asked."""
+
+    exit_code = 2
+
+
+class JobNotFoundError(JobError):
+    """No job with this id in the catalog."""
+
+    def __init__(self, job_id: str) -> None:
+        self.job_id = job_id
+        super().__init__(f"no job {job_id!r} in the catalog; `veil job list` shows the jobs")
+
+
+class InvalidTransitionError(JobError):
+    """The job's state does not allow the requested step.
+
+    ``state`` is the current state, ``requested`` the refused one, ``allowed`` the states the
+    job may move to next (empty for a final state)."""
+
+    def __init__(
+        self, job_id: str, state: str, requested: str, allowed: Sequence[str], hint: str = ""
+    ) -> None:
+        self.job_id = job_id
+        self.state = state
+        self.requested = requested
+        self.allowed = tuple(allowed)
+        nxt = (
+            f"allowed next: {', '.join(self.allowed)}"
+            if self.allowed
+            else "it is final: no further step is allowed"
+        )
+        tail = f" ({hint})" if hint else ""
+        super().__init__(f"job {job_id} is {state}: it cannot become {requested}; {nxt}{tail}")
+
+
+class FourEyesError(JobError):
+    """Four-eyes approval is on and the job's creator tried to approve it."""
+
+    def __init__(self, job_id: str, creator: str) -> None:
+        self.job_id = job_id
+        self.creator = creator
+        super().__init__(
+            f"job {job_id} was created by {creator!r}; with four-eyes approval on, someone else "
+            "must approve it (the actor is VEIL_ACTOR or the login name)"
+        )
+
+
+class DatasetLockedError(JobError):
+    """Another job holds the dataset's lock (it is running, or rolling back)."""
+
+    exit_code = 7
+
+    def __init__(self, dataset: str, holder: str, host: str, pid: int, since: str) -> None:
+        self.dataset = dataset
+        self.holder = holder
+        self.host = host
+        self.pid = pid
+        self.since = since
+        super().__init__(
+            f"dataset {dataset!r} is locked by job {holder} (pid {pid} on host {host}, since "
+            f"{since}); wait for it to finish (`veil job status {holder}`), then run again"
+        )

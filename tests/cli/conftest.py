@@ -6,8 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from veil.audit import CatalogAuditLog
+from veil.catalog.db import catalog_url, make_engine
 from veil.cli.main import app
 
 KEY_HEX = "11" * 32
@@ -41,6 +44,23 @@ class Veil:
 
     def report(self, out: str = "out") -> dict:
         return json.loads((self.tmp / out / "report.json").read_text())
+
+
+def audit_entries(workspace: Path) -> list[dict]:
+    """The workspace's audit entries (as exported: dicts, oldest first)."""
+    with CatalogAuditLog(catalog_url(workspace)) as log:
+        return [e.to_dict() for e in log.entries()]
+
+
+def audit_table_text(workspace: Path) -> str:
+    """Every column of every row of the workspace's ``audit_log`` table, as text."""
+    engine = make_engine(catalog_url(workspace))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT * FROM audit_log ORDER BY seq")).all()
+    finally:
+        engine.dispose()
+    return "\n".join("\t".join(str(v) for v in row) for row in rows)
 
 
 @pytest.fixture

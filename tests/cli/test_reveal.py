@@ -11,7 +11,7 @@ import pyarrow as pa
 from veil.keys import Keyring
 from veil.sinks import open_sink
 
-from .conftest import KEY_HEX, Veil
+from .conftest import KEY_HEX, Veil, audit_entries, audit_table_text
 
 POLICY = """\
 version: 1
@@ -59,7 +59,7 @@ def test_run_keys_per_subject_and_reveal_needs_a_reason(tmp_path: Path, randomus
     assert all(t.startswith("tok_") for t in table["email_tok"].to_pylist())
     refused = _reveal(veil, "--column", "email_tok", ok=False)
     assert refused.exit_code == 2 and "--reason" in refused.stderr
-    assert not (tmp_path / "ws" / "audit.jsonl").exists()
+    assert audit_entries(tmp_path / "ws") == []
 
     shown = _reveal(veil, "--column", "email_tok", "--reason", "ticket 42", "--limit", "100")
     for email in emails:
@@ -67,8 +67,8 @@ def test_run_keys_per_subject_and_reveal_needs_a_reason(tmp_path: Path, randomus
     shown = _reveal(veil, "--column", "phone_enc", "--reason", "ticket 43", "--limit", "3")
     assert sum(p in shown.stdout for p in phones) == 3
 
-    audit = (tmp_path / "ws" / "audit.jsonl").read_text()
-    entries = [json.loads(line) for line in audit.splitlines()]
+    entries = audit_entries(tmp_path / "ws")
+    audit = audit_table_text(tmp_path / "ws")
     assert [e["action"] for e in entries] == ["reveal", "reveal"]
     assert entries[0]["details"]["reason"] == "ticket 42"
     assert entries[0]["details"]["rows"] == entries[0]["details"]["revealed"] == 12
@@ -82,7 +82,7 @@ def test_reveal_fails_clearly_without_the_key(tmp_path: Path, randomuser_sample:
                     env={"VEIL_MASTER_KEY": "22" * 32})
     assert wrong.exit_code == 3 and "key" in wrong.stderr
     assert not any(e in wrong.stdout + wrong.stderr for e in emails)
-    entry = json.loads((tmp_path / "ws" / "audit.jsonl").read_text().splitlines()[-1])
+    entry = audit_entries(tmp_path / "ws")[-1]
     assert entry["details"]["outcome"].startswith("refused")
 
 
@@ -103,10 +103,9 @@ def test_erase_shreds_one_subject(tmp_path: Path, randomuser_sample: dict) -> No
     assert emails[1] in other.stdout
     everyone = _reveal(veil, "--column", "email_tok", "--reason", "x", "--limit", "100")
     assert emails[0] not in everyone.stdout and "[erased]" in everyone.stdout
-    actions = [json.loads(x)["action"] for x in
-               (tmp_path / "ws" / "audit.jsonl").read_text().splitlines()]
+    actions = [e["action"] for e in audit_entries(tmp_path / "ws")]
     assert actions.count("subject.erase") == 1
-    assert gone not in (tmp_path / "ws" / "audit.jsonl").read_text()
+    assert gone not in audit_table_text(tmp_path / "ws")
 
 
 def test_keys_rotate_and_list(tmp_path: Path) -> None:
@@ -124,5 +123,5 @@ def test_keys_rotate_and_list(tmp_path: Path) -> None:
     for entry in doc["keys"]:
         assert entry["kid"] in listed and entry["key"] not in listed + rotated.stdout
     assert first.count("yes") == 1
-    entry = json.loads((tmp_path / "ws" / "audit.jsonl").read_text())
+    [entry] = audit_entries(tmp_path / "ws")
     assert entry["action"] == "keys.rotate" and entry["details"]["new_kid"] == doc["current"]

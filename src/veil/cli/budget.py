@@ -41,11 +41,11 @@ Reason = Annotated[
 
 def _ledger(workspace: Path | None) -> Any:
     from veil.analytics.dp.ledger import Ledger
-    from veil.audit import open_audit_log
     from veil.catalog import catalog_url
+    from veil.cli.audit import workspace_audit_log
 
     ws = _workspace(workspace)
-    return Ledger(catalog_url(ws), audit=open_audit_log(ws))
+    return Ledger(catalog_url(ws), audit=workspace_audit_log(ws))
 
 
 def _reason(reason: str | None, command: str) -> str:

@@ -213,45 +213,49 @@ def _default_report(output: str) -> Path:
     return Path("veil-report") if "://" in output else Path(output) / "report"
 
 
+# the options of `veil run` that `veil job create` takes too (one declaration for both)
+SourceOpt = Annotated[SourceName, typer.Option(help="Where users come from.")]
+PersonsOpt = Annotated[int, typer.Option(help="How many users to read or generate.")]
+ShapeOpt = Annotated[Shape, typer.Option(help="synthetic only: the shape to generate (events: the users' events).")]
+GenderOpt = Annotated[str | None, typer.Option(help="Only 'male' or 'female' users.")]
+NatOpt = Annotated[str | None, typer.Option(help="Nationalities, comma-separated (randomuser, synthetic): DE,FR.")]
+LocaleOpt = Annotated[str | None, typer.Option(help="Faker locale (fakerapi, synthetic --shape fakerapi): de_DE.")]
+SeedOpt = Annotated[str | None, typer.Option(help="Seed: same seed, same users.")]
+InputOpt = Annotated[Path | None, typer.Option("--input", help="--source file: a JSON, NDJSON, CSV or Parquet file.")]
+BaseUrlOpt = Annotated[str | None, typer.Option(help="API base URL (randomuser, fakerapi), e.g. a mirror.")]
+OutputOpt = Annotated[str, typer.Option(help="A local folder or s3://bucket/prefix.")]
+FormatOpt = Annotated[Format, typer.Option(help="Output format.")]
+EncryptOpt = Annotated[bool | None, typer.Option("--encrypt/--no-encrypt", help="Parquet modular encryption (default: on for Parquet).")]
+S3EndpointOpt = Annotated[str | None, typer.Option(help="S3 endpoint URL for MinIO or a local S3 (default VEIL_S3_ENDPOINT).")]
+
+
+def _check_encrypt(format: Format, encrypt: bool | None) -> None:
+    if encrypt and format is Format.duckdb:
+        raise ConfigError(
+            "--encrypt is for Parquet; DuckDB files are written unencrypted "
+            "(use --format parquet for encrypted output)"
+        )
+
+
 @app.command()
 @guarded
 def run(
-    source: Annotated[
-        SourceName, typer.Option(help="Where users come from.")
-    ] = SourceName.synthetic,
-    persons: Annotated[int, typer.Option(help="How many users to read or generate.")] = 30_000,
-    shape: Annotated[
-        Shape,
-        typer.Option(help="synthetic only: the shape to generate (events: the users' events)."),
-    ] = Shape.randomuser,
-    gender: Annotated[str | None, typer.Option(help="Only 'male' or 'female' users.")] = None,
-    nat: Annotated[
-        str | None,
-        typer.Option(help="Nationalities, comma-separated (randomuser, synthetic): DE,FR."),
-    ] = None,
-    locale: Annotated[
-        str | None, typer.Option(help="Faker locale (fakerapi, synthetic --shape fakerapi): de_DE.")
-    ] = None,
-    seed: Annotated[str | None, typer.Option(help="Seed: same seed, same users.")] = None,
-    input_path: Annotated[
-        Path | None,
-        typer.Option("--input", help="--source file: a JSON, NDJSON, CSV or Parquet file."),
-    ] = None,
-    base_url: Annotated[
-        str | None, typer.Option(help="API base URL (randomuser, fakerapi), e.g. a mirror.")
-    ] = None,
+    source: SourceOpt = SourceName.synthetic,
+    persons: PersonsOpt = 30_000,
+    shape: ShapeOpt = Shape.randomuser,
+    gender: GenderOpt = None,
+    nat: NatOpt = None,
+    locale: LocaleOpt = None,
+    seed: SeedOpt = None,
+    input_path: InputOpt = None,
+    base_url: BaseUrlOpt = None,
     policy: Annotated[
         Path | None,
         typer.Option(help="Policy YAML (default: the built-in policy for the source's shape)."),
     ] = None,
-    output: Annotated[str, typer.Option(help="A local folder or s3://bucket/prefix.")] = "veil-out",
-    format: Annotated[Format, typer.Option(help="Output format.")] = Format.parquet,
-    encrypt: Annotated[
-        bool | None,
-        typer.Option(
-            "--encrypt/--no-encrypt", help="Parquet modular encryption (default: on for Parquet)."
-        ),
-    ] = None,
+    output: OutputOpt = "veil-out",
+    format: FormatOpt = Format.parquet,
+    encrypt: EncryptOpt = None,
     dataset: Annotated[
         str | None,
         typer.Option(help="Dataset name inside the output (default users; events for events)."),
@@ -281,10 +285,7 @@ def run(
             help="Master key file (default VEIL_MASTER_KEY, VEIL_KEY_FILE, or the workspace key)."
         ),
     ] = None,
-    s3_endpoint: Annotated[
-        str | None,
-        typer.Option(help="S3 endpoint URL for MinIO or a local S3 (default VEIL_S3_ENDPOINT)."),
-    ] = None,
+    s3_endpoint: S3EndpointOpt = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bars or tables.")
     ] = False,
@@ -294,11 +295,7 @@ def run(
     from veil.jobs import RunConfig, run_pipeline
 
     try:
-        if encrypt and format is Format.duckdb:
-            raise ConfigError(
-                "--encrypt is for Parquet; DuckDB files are written unencrypted "
-                "(use --format parquet for encrypted output)"
-            )
+        _check_encrypt(format, encrypt)
         src = _make_source(
             source,
             shape=shape,
@@ -363,7 +360,8 @@ def report_cmd(
         if manifest is None:
             raise ConfigError(f"no committed dataset {dataset!r} in {output}; run `veil run` first")
         ref = _reference_date(manifest["reference_date"])
-        result = make_report(sink, dataset, ref, None, manifest)
+        with sink.checked(dataset):  # a damaged file: name the dataset and version
+            result = make_report(sink, dataset, ref, None, manifest)
         if report is not None:
             write_report_files(result, report)
     except VeilError as exc:
@@ -466,19 +464,21 @@ def keys_rotate(
     ] = None,
 ) -> None:
     """Add a new key to a key file and make it current; old keys stay for reading old data."""
-    from veil.audit import current_actor, open_audit_log
+    from veil.audit import current_actor
+    from veil.cli.audit import workspace_audit_log
     from veil.keys.keyring import ENV_KEY, ENV_KEY_FILE, rotate_key_file, workspace_key_path
 
     ws = _workspace(workspace)
     env_file = os.environ.get(ENV_KEY_FILE)
     path = key_file or (Path(env_file) if env_file else workspace_key_path(ws))
-    entry, previous = rotate_key_file(path)
-    open_audit_log(ws).record(
-        "keys.rotate",
-        current_actor(),
-        {"key_file": str(path)},
-        {"previous_kid": previous, "new_kid": entry.kid},
-    )
+    with workspace_audit_log(ws) as audit:  # opened first: no rotation the log cannot record
+        entry, previous = rotate_key_file(path)
+        audit.record(
+            "keys.rotate",
+            current_actor(),
+            {"key_file": str(path)},
+            {"previous_kid": previous, "new_kid": entry.kid},
+        )
     out.print(
         f"rotated {path}: new current key {entry.kid}; previous key {previous} kept to read "
         "what it wrote",
@@ -570,7 +570,8 @@ def reveal(
     import pyarrow.compute as pc
     from rich.table import Table
 
-    from veil.audit import current_actor, open_audit_log, subject_ref
+    from veil.audit import current_actor, subject_ref
+    from veil.cli.audit import workspace_audit_log
     from veil.keys.keyring import load_keyring
     from veil.keys.vault import SubjectErasedError, Vault, vault_url
     from veil.operators.encrypt import decrypt
@@ -585,7 +586,7 @@ def reveal(
     if limit < 1:
         raise ConfigError("--limit must be ≥ 1")
     ws = _workspace(workspace)
-    audit = open_audit_log(ws)
+    audit = workspace_audit_log(ws)
     target = {"output": output, "dataset": dataset, "column": column}
     details: dict[str, Any] = {
         "reason": reason,
@@ -644,14 +645,15 @@ def reveal(
     finally:
         if vault is not None:
             vault.close()
-    audit.record("reveal", current_actor(), target, details)
+    with audit:
+        audit.record("reveal", current_actor(), target, details)
     shown = Table(*(["subject"] if subject_col else []), column, "value", title=f"{dataset}.{column}")
     tokens = table.column(column).to_pylist()
     for value, subject, token in zip(values, subject_list, tokens, strict=True):
         text = "[erased]" if subject in erased else ("null" if value is None else value)
         shown.add_row(*([str(subject)] if subject_col else []), str(token), text)
     out.print(shown, highlight=False, markup=False)
-    err.print(f"{len(values)} row(s); recorded in {audit.path} with the reason", highlight=False)
+    err.print(f"{len(values)} row(s); recorded in the audit log with the reason", highlight=False)
 
 
 @subject_app.command("erase")
@@ -666,22 +668,24 @@ def subject_erase(
     ] = None,
 ) -> None:
     """Crypto-shred a subject: delete its vault key, so its tokens and ciphertexts never open."""
-    from veil.audit import current_actor, open_audit_log, subject_ref
+    from veil.audit import current_actor, subject_ref
+    from veil.cli.audit import workspace_audit_log
     from veil.keys.vault import Vault, vault_url
 
     if not reason or not reason.strip():
         raise ConfigError("veil subject erase needs --reason TEXT (recorded in the audit log)")
     ws = _workspace(workspace)
-    with Vault.open(vault_url(ws), None) as vault:
-        existed = vault.erase(subject)
-        url = vault.url
     ref = subject_ref(subject)
-    open_audit_log(ws).record(
-        "subject.erase",
-        current_actor(),
-        {"vault": url, "subject": ref},
-        {"reason": reason, "key_deleted": existed},
-    )
+    with workspace_audit_log(ws) as audit:  # opened first: no erasure the log cannot record
+        with Vault.open(vault_url(ws), None) as vault:
+            existed = vault.erase(subject)
+            url = vault.url
+        audit.record(
+            "subject.erase",
+            current_actor(),
+            {"vault": url, "subject": ref},
+            {"reason": reason, "key_deleted": existed},
+        )
     if existed:
         out.print(f"erased subject {ref}: its key is deleted; its tokens and encrypted values "
                   "can no longer be revealed", highlight=False)
@@ -699,7 +703,10 @@ if __name__ == "__main__":
 
 
 # commands defined in their own modules register on `app` when imported
+from veil.cli import audit as _audit  # noqa: E402, F401
 from veil.cli import budget as _budget  # noqa: E402, F401
+from veil.cli import inplace as _inplace  # noqa: E402, F401
+from veil.cli import job as _job  # noqa: E402, F401
 from veil.cli import query as _query  # noqa: E402, F401
 from veil.cli import risk as _risk  # noqa: E402, F401
 from veil.cli import scan as _scan  # noqa: E402, F401

@@ -104,10 +104,11 @@ def query(
 ) -> None:
     """Answer an aggregate with differential privacy, charged to the analyst's budget."""
     from veil.analytics.dp.ledger import Ledger
-    from veil.analytics.dp.queries import Bounds, PrivateTable
+    from veil.analytics.dp.queries import Bounds, PrivateTable, QueryError
     from veil.analytics.dp.report import dp_report
-    from veil.audit import current_actor, open_audit_log
+    from veil.audit import current_actor
     from veil.catalog.db import catalog_url
+    from veil.cli.audit import workspace_audit_log
     from veil.keys.keyring import load_keyring
     from veil.sinks import open_sink
 
@@ -124,58 +125,59 @@ def query(
     if sink.current(dataset) is None:
         raise ConfigError(f"no committed dataset {dataset!r} in {output}")
     con = sink.connect([dataset])
-    ledger = Ledger(catalog_url(ws), audit=open_audit_log(ws))
+    ledger = Ledger(catalog_url(ws), audit=workspace_audit_log(ws))
     try:
-        table = PrivateTable(
-            con, dataset, subject=subject_column, ledger=ledger, analyst=who,
-            dataset=dataset, confidence=confidence,
-        )  # fmt: skip
-        bounds = Bounds(max_groups=max_groups, max_rows=max_rows)
-        privacy: dict[str, Any] = {"epsilon": epsilon, "delta": delta, "rho": rho}
-        if kind is Kind.REPORT:
-            if epsilon is None or delta is None:
-                raise ConfigError("report needs --epsilon and --delta (split over its questions)")
-            entries = dp_report(
-                table, epsilon=epsilon, delta=delta,
-                reference_date=_reference_date(reference_date),
+        with sink.checked(dataset, also=(QueryError,)):  # a damaged file: say which
+            table = PrivateTable(
+                con, dataset, subject=subject_column, ledger=ledger, analyst=who,
+                dataset=dataset, confidence=confidence,
             )  # fmt: skip
-            _emit({"report": entries}, as_json, entries)
-            return
-        if kind in (Kind.SUM, Kind.MEAN, Kind.HISTOGRAM, Kind.QUANTILE, Kind.TOP_K) and not column:
-            raise ConfigError(f"{kind.value} needs a COLUMN")
-        if kind is Kind.COUNT:
-            answer = table.count(by=by, domain=_domain(domain), where=where, bounds=bounds,
-                                 noise=noise, **privacy)  # type: ignore[arg-type]  # fmt: skip
-        elif kind is Kind.HISTOGRAM:
-            keys = _domain(domain)
-            if keys is None:
-                raise ConfigError("histogram needs --domain (its bins are public keys)")
-            answer = table.histogram(str(column), keys, where=where, bounds=bounds,
-                                     noise=noise, **privacy)  # fmt: skip
-        elif kind in (Kind.SUM, Kind.MEAN):
-            if lower is None or upper is None:
-                raise ConfigError(f"{kind.value} needs --lower and --upper (declared bounds)")
-            run = table.sum if kind is Kind.SUM else table.mean
-            answer = run(str(column), lower=lower, upper=upper, by=by, domain=_domain(domain),
-                         where=where, bounds=bounds, noise=noise, **privacy)  # type: ignore[arg-type]  # fmt: skip
-        elif kind is Kind.QUANTILE:
-            if epsilon is None:
-                raise ConfigError("quantile needs --epsilon")
-            answer = table.quantile(str(column), q, candidates=_candidates(candidates),
-                                    where=where, bounds=bounds, epsilon=epsilon)  # fmt: skip
-        else:
-            if epsilon is None or delta is None:
-                raise ConfigError("top-k needs --epsilon and --delta (threshold mechanism)")
-            answer = table.top_k(str(column), k, where=where, bounds=bounds,
-                                 epsilon=epsilon, delta=delta)  # fmt: skip
-        data = answer.to_dict()
-        budget = ledger.budget(who, dataset)
-        data["budget"] = {
-            "analyst": who,
-            "epsilon_remaining": budget.epsilon_remaining,
-            "delta_remaining": budget.delta_remaining,
-        }
-        _emit(data, as_json, [data])
+            bounds = Bounds(max_groups=max_groups, max_rows=max_rows)
+            privacy: dict[str, Any] = {"epsilon": epsilon, "delta": delta, "rho": rho}
+            if kind is Kind.REPORT:
+                if epsilon is None or delta is None:
+                    raise ConfigError("report needs --epsilon and --delta (split over its questions)")
+                entries = dp_report(
+                    table, epsilon=epsilon, delta=delta,
+                    reference_date=_reference_date(reference_date),
+                )  # fmt: skip
+                _emit({"report": entries}, as_json, entries)
+                return
+            if kind in (Kind.SUM, Kind.MEAN, Kind.HISTOGRAM, Kind.QUANTILE, Kind.TOP_K) and not column:
+                raise ConfigError(f"{kind.value} needs a COLUMN")
+            if kind is Kind.COUNT:
+                answer = table.count(by=by, domain=_domain(domain), where=where, bounds=bounds,
+                                     noise=noise, **privacy)  # type: ignore[arg-type]  # fmt: skip
+            elif kind is Kind.HISTOGRAM:
+                keys = _domain(domain)
+                if keys is None:
+                    raise ConfigError("histogram needs --domain (its bins are public keys)")
+                answer = table.histogram(str(column), keys, where=where, bounds=bounds,
+                                         noise=noise, **privacy)  # fmt: skip
+            elif kind in (Kind.SUM, Kind.MEAN):
+                if lower is None or upper is None:
+                    raise ConfigError(f"{kind.value} needs --lower and --upper (declared bounds)")
+                run = table.sum if kind is Kind.SUM else table.mean
+                answer = run(str(column), lower=lower, upper=upper, by=by, domain=_domain(domain),
+                             where=where, bounds=bounds, noise=noise, **privacy)  # type: ignore[arg-type]  # fmt: skip
+            elif kind is Kind.QUANTILE:
+                if epsilon is None:
+                    raise ConfigError("quantile needs --epsilon")
+                answer = table.quantile(str(column), q, candidates=_candidates(candidates),
+                                        where=where, bounds=bounds, epsilon=epsilon)  # fmt: skip
+            else:
+                if epsilon is None or delta is None:
+                    raise ConfigError("top-k needs --epsilon and --delta (threshold mechanism)")
+                answer = table.top_k(str(column), k, where=where, bounds=bounds,
+                                     epsilon=epsilon, delta=delta)  # fmt: skip
+            data = answer.to_dict()
+            budget = ledger.budget(who, dataset)
+            data["budget"] = {
+                "analyst": who,
+                "epsilon_remaining": budget.epsilon_remaining,
+                "delta_remaining": budget.delta_remaining,
+            }
+            _emit(data, as_json, [data])
     finally:
         ledger.close()
         con.close()

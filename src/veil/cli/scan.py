@@ -25,18 +25,12 @@ _NAMED = {s.value for s in SourceName} - {"file"}
 
 def _mask_samples(column: pa.Array, entity: str, limit: int = 3) -> str:
     """Up to ``limit`` distinct values of a column, masked by the mask operator."""
-    from veil.operators.basic import _mask_email, _mask_phone, _mask_plain
+    from veil.operators.basic import mask_preview
 
     values = pc_unique_strings(column, limit)
     if len(values) == 0:
         return ""
-    if entity == "email":
-        masked = _mask_email(values, "*")
-    elif entity == "phone":
-        masked = _mask_phone(values, 0, "*")
-    else:
-        masked = _mask_plain(values, 1, 1, "*")
-    return ", ".join(str(v) for v in masked.to_pylist())
+    return ", ".join(str(v) for v in mask_preview(values, entity).to_pylist())
 
 
 def pc_unique_strings(column: pa.Array, limit: int) -> pa.Array:

@@ -76,6 +76,16 @@ class CompiledPolicy:
             other = values if values.type == out.type else values.cast(out.type)
         return pc.if_else(applies, out, other)
 
+    def filter_records(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        """``batch`` without the records a ``suppress`` entry with ``scope: record`` matches."""
+        filters = list(self.policy.row_filters().values())
+        if not filters:
+            return batch
+        drop = filters[0].evaluate(batch)
+        for condition in filters[1:]:
+            drop = pc.or_(drop, condition.evaluate(batch))
+        return batch.filter(pc.invert(drop))
+
     def transform(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """The policy applied to one batch (same rows, same order).
 
@@ -83,12 +93,7 @@ class CompiledPolicy:
         the output may have fewer rows). The subject id column (if the policy names one) is
         computed next, so every other operator can work per subject.
         """
-        filters = list(self.policy.row_filters().values())
-        if filters:
-            drop = filters[0].evaluate(batch)
-            for condition in filters[1:]:
-                drop = pc.or_(drop, condition.evaluate(batch))
-            batch = batch.filter(pc.invert(drop))
+        batch = self.filter_records(batch)
         done: dict[str, pa.Array] = {}
         subject = None
         subject_step = next((s for s in self.steps if s.output == self.policy.subject_id), None)

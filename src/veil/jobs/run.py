@@ -15,7 +15,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +26,7 @@ import pyarrow as pa
 from veil.analytics import RawCube, anonymized_cube, build_report, render_html, utility
 from veil.analytics.reports import DEFAULT_AGE_EDGES, RAW_ROLES, not_users_report, rows_are
 from veil.engines import compile_policy
+from veil.engines.local import CompiledPolicy
 from veil.jobs.prefetch import default_workers, ordered_map, prefetch
 from veil.jobs.privacy import apply_privacy
 from veil.keys import Keyring
@@ -69,6 +70,8 @@ class RunConfig:
     workers: int = field(default_factory=default_workers)
     #: the subject-key vault (``veil.keys.vault.Vault``) for per-subject operators, or None
     vault: Any = None
+    #: more facts for the manifest (a job's id); the run's own keys win over these
+    manifest_extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -138,24 +141,27 @@ def write_report_files(report: dict[str, Any], stem: Path) -> list[Path]:
     return paths
 
 
-def run_pipeline(config: RunConfig, progress: RunProgress | None = None) -> RunResult:
-    """Run the batch pipeline once; see the module docstring."""
-    progress = progress or _NoProgress()
-    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
-    timings = {"fetch": 0.0, "transform": 0.0, "write": 0.0, "report": 0.0}
-    t_start = time.perf_counter()
-    compiled = compile_policy(
+def compile_config(config: RunConfig) -> CompiledPolicy:
+    """The run's policy compiled against its source's schema (PolicyError if it does not fit)."""
+    return compile_policy(
         config.policy,
         config.source.schema,
         config.keyring,
         config.reference_date,
         vault=config.vault,
     )
+
+
+def run_pipeline(config: RunConfig, progress: RunProgress | None = None) -> RunResult:
+    """Run the batch pipeline once; see the module docstring."""
+    progress = progress or _NoProgress()
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+    timings = {"fetch": 0.0, "transform": 0.0, "write": 0.0, "report": 0.0}
+    t_start = time.perf_counter()
+    compiled = compile_config(config)
     utility.check(config.policy, config.source.schema, compiled.output_schema)
     raw_cols = (
-        utility.raw_columns(config.policy, config.source.schema.names)
-        if config.compare_raw
-        else []
+        utility.raw_columns(config.policy, config.source.schema.names) if config.compare_raw else []
     )
     raw_parts: list[pa.RecordBatch] = []
     raw_cube = None
@@ -184,9 +190,7 @@ def run_pipeline(config: RunConfig, progress: RunProgress | None = None) -> RunR
         )
         needed = set(compiled.input_columns) | set(raw_cube.columns if raw_cube else ())
         needed |= set(raw_cols)
-        fetched = config.source.batches(
-            lambda n: progress.advance("fetching", n), columns=needed
-        )
+        fetched = config.source.batches(lambda n: progress.advance("fetching", n), columns=needed)
 
         def transform(
             batch: pa.RecordBatch,
@@ -227,6 +231,7 @@ def run_pipeline(config: RunConfig, progress: RunProgress | None = None) -> RunR
                 writer.write(part)
             timings["privacy"] = time.perf_counter() - t0
         manifest = {
+            **config.manifest_extra,
             "run_id": run_id,
             "source": config.source.fingerprint(),
             "policy": {"name": config.policy.name, "hash": config.policy.digest()},

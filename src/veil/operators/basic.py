@@ -241,3 +241,15 @@ def mask(params: MaskParams) -> OpFunc:
         return _mask_plain(values, params.keep_first, params.keep_last, params.char)
 
     return _mask
+
+
+def mask_preview(values: pa.Array, kind: str | None = None) -> pa.Array:
+    """Text values masked for a preview in the terminal (``veil scan --show-samples``, a
+    job's dry run): e-mails (``kind="email"``) and phone numbers (``"phone"``) as the
+    ``mask`` operator's kinds mask them, anything else keeping its first and last character
+    (a value too short to hide anything is masked whole)."""
+    if kind == "email":
+        return _mask_email(values, "*")
+    if kind == "phone":
+        return _mask_phone(values, 0, "*")
+    return _mask_plain(values, 1, 1, "*")

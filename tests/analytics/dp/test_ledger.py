@@ -1,9 +1,8 @@
 """The privacy-budget ledger: caps, composition, exact sums, atomic check-and-charge (threads
 and processes, SQLite and PostgreSQL), history across resets, audit, and `veil budget`.
 
-PostgreSQL tests (marked ``e2e``) use a fresh schema per test on the server at
-``VEIL_TEST_POSTGRES_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``)
-and drop it afterwards; they are skipped when no server answers.
+PostgreSQL tests (marked ``e2e``) use a fresh schema per test (the ``db_url`` and ``pg_url``
+fixtures of tests/conftest.py); they are skipped when no server answers, and fail in CI.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import multiprocessing
-import os
 import sqlite3
 import stat
 import threading
@@ -21,7 +19,6 @@ from decimal import Context, Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
@@ -38,57 +35,20 @@ from veil.analytics.dp.ledger import (
     charges,
     epsilon_total,
 )
-from veil.audit import JsonlAuditLog
+from veil.audit import CatalogAuditLog
 from veil.catalog.db import catalog_url, make_engine, write_transaction
 from veil.cli.main import app
 from veil.errors import ConfigError, VeilError
 
-PG_URL = os.environ.get(
-    "VEIL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 WORKERS = Path(__file__).parent
 
 
-# -- backends -----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def postgres() -> str:
-    """The PostgreSQL server URL, or a skip when none answers (a failure in CI, where
-    ``.ci/run`` starts the server: a skip there would hide the backend)."""
-    engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except Exception as exc:  # no server, no driver: skip, saying why
-        message = f"no PostgreSQL at {PG_URL}: {type(exc).__name__}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    finally:
-        engine.dispose()
-    return PG_URL
+# -- backends (PostgreSQL: the `postgres` and `pg_url` fixtures of tests/conftest.py) ------
 
 
 @pytest.fixture
-def pg_url(postgres: str) -> Iterator[str]:
-    """A URL whose connections use a fresh schema (dropped after the test)."""
-    schema = f"veil_test_ledger_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(postgres)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in postgres else "?"
-    yield f"{postgres}{sep}options={quote(f'-csearch_path={schema}')}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.e2e)])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'catalog.db'}"
-    return str(request.getfixturevalue("pg_url"))
+def url(db_url: str) -> str:
+    return db_url
 
 
 @pytest.fixture
@@ -307,7 +267,7 @@ def test_unknown_pair_needs_an_admin(ledger: Ledger) -> None:
 def test_audit_records_admin_actions_and_charges_without_query_text(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    audit = JsonlAuditLog(tmp_path / "audit.jsonl")
+    audit = CatalogAuditLog(sqlite_url, bytes(range(32)))
     with Ledger(sqlite_url, audit=audit) as led:
         led.set_cap("ana", "users", 1.0, 1e-6, actor="root", reason="ticket 7")
         led.set_cap("ana", "users", 0.5, 1e-6, actor="root", reason="ticket 8")
@@ -317,7 +277,8 @@ def test_audit_records_admin_actions_and_charges_without_query_text(
             led.charge("ana", "users", Cost(epsilon=0.3), query=secret, mechanism="lap")
         led.reset("ana", "users", actor="root", reason="ticket 9")
         assert led.charges("ana", "users")[0].query == secret  # the ledger keeps it
-    entries = audit.entries()
+    entries = [e.to_dict() for e in audit.entries()]
+    assert audit.verify().ok
     assert [e["action"] for e in entries] == [
         "budget.set",
         "budget.set",
@@ -325,8 +286,9 @@ def test_audit_records_admin_actions_and_charges_without_query_text(
         "budget.refused",
         "budget.reset",
     ]
-    text = audit.path.read_text()
+    text = json.dumps(entries)
     assert "jane.doe" not in text and "Berlin" not in text
+    audit.close()
     first, second, charge, refused, reset = entries
     assert first["actor"] == "root" and first["target"] == {"analyst": "ana", "dataset": "users"}
     assert first["details"] == {
@@ -611,8 +573,9 @@ def test_cli_set_show_reset(veil: Veil) -> None:
     doc = json.loads(veil("budget", "show", "ana", "users", "--json").stdout)
     assert doc["spent"]["epsilon_total"] == 0.0 and doc["resets"] == 1
     assert [c["counted"] for c in doc["charges"]] == [False, False]
-    audit = JsonlAuditLog(veil.workspace / "audit.jsonl").entries()
-    assert [(e["action"], e["actor"]) for e in audit] == [
+    with CatalogAuditLog(url) as log:
+        audit = log.entries()
+    assert [(e.action, e.actor) for e in audit] == [
         ("budget.set", "admin-alex"),
         ("budget.set", "admin-alex"),
         ("budget.reset", "admin-alex"),

@@ -85,7 +85,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from veil.audit import AuditLog
-from veil.catalog.db import create_tables, make_engine, metadata, write_transaction
+from veil.catalog.db import make_engine, metadata, upgrade, write_transaction
 from veil.errors import ConfigError, VeilError
 
 MAX_NAME = 200
@@ -444,7 +444,11 @@ class Ledger:
     def __init__(self, url: str, audit: AuditLog | None = None) -> None:
         self._engine = make_engine(url)
         self._audit = audit
-        create_tables(self._engine, TABLES)
+        try:
+            upgrade(self._engine)  # the catalog's migrations (a no-op at head)
+        except BaseException:
+            self._engine.dispose()
+            raise
 
     @property
     def url(self) -> str:

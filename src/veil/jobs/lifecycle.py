@@ -1,0 +1,539 @@
+"""The job lifecycle: create, dry-run, approve, run under the dataset's lock, roll back.
+
+The states and allowed transitions are in :mod:`veil.catalog.models`; the catalog checks
+each one under the job's row lock, records it in ``job_transitions`` and audits it. This
+module does the work between them:
+
+- :func:`create_job` stores the policy document and the run's parameters (never data).
+- :func:`dry_run` applies the policy to a sample (:mod:`veil.jobs.dryrun`), stores its
+  summary (no values) and moves the job to ``dry_run``, then ``validated`` if nothing blocks.
+- :func:`approve` records who approved and why; with four-eyes on (the job's ``four_eyes``,
+  ``VEIL_FOUR_EYES=1`` or the catalog setting ``four_eyes``), not the job's creator.
+- :func:`run_job` takes the dataset's lock and moves the job to ``running`` in one
+  transaction, notes the sink's current version, runs the pipeline, and records the version
+  (``completed``, lock released). On any failure (an exception, ``KeyboardInterrupt``) the
+  job becomes ``failed``; the sink's pointer is checked (and moved back if the job's output
+  had been committed before the failure), and the job ends ``rolled_back``.
+- :func:`rollback_job` makes the version before a completed job's current again: the sink's
+  pointer first (it is what readers follow), then the catalog's, under the dataset's lock.
+- :func:`recover` finishes what a dead process left: a job ``running`` (or ``failed``) whose
+  runner is gone (on this host: pid gone, a zombie, or another process with that pid) ends
+  ``failed`` → ``rolled_back`` with the sink checked as above; a lock whose holder is dead is
+  released (finishing an interrupted rollback whose sink pointer had already moved). ``veil
+  job status``, ``list`` and ``run`` call it first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from veil.catalog.catalog import Catalog, Job, Lock, Owner, working_on
+from veil.catalog.models import JobState, check_transition
+from veil.errors import FourEyesError, InvalidTransitionError, JobError, SinkError, VeilError
+from veil.jobs.dryrun import DEFAULT_SAMPLE_ROWS, DryRunReport, plan
+from veil.jobs.run import RunConfig, RunProgress, RunResult, run_pipeline
+from veil.policy import Policy
+from veil.policy.loader import policy_from_dict
+from veil.sinks import S3Options, Sink, open_sink
+
+ENV_FOUR_EYES = "VEIL_FOUR_EYES"
+S = JobState
+
+__all__ = [
+    "ENV_FOUR_EYES",
+    "JobState",
+    "Recovery",
+    "RunOutcome",
+    "approve",
+    "create_job",
+    "dry_run",
+    "four_eyes_required",
+    "job_policy",
+    "job_sink",
+    "recover",
+    "rollback_job",
+    "run_job",
+]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def veil_version() -> str:
+    try:
+        return version("veil")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
+
+
+def describe_error(exc: BaseException) -> str:
+    """What went wrong, for the catalog and the audit log: a VeilError's message (they carry
+    no values), else the exception's type only."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (KeyboardInterrupt)"
+    if isinstance(exc, VeilError):
+        return f"{type(exc).__name__}: {exc}"
+    return f"{type(exc).__name__} (details withheld: they may contain data)"
+
+
+# -- the job's policy and sink --------------------------------------------------------------
+
+
+def create_job(
+    catalog: Catalog,
+    *,
+    policy: Policy,
+    policy_ref: str,
+    dataset: str,
+    output: str,
+    parameters: Mapping[str, Any],
+    actor: str,
+    four_eyes: bool = False,
+) -> Job:
+    """A new ``pending`` job running ``policy`` (stored whole: what is approved is what
+    runs) with ``parameters`` (source and output options, never data)."""
+    return catalog.create_job(
+        dataset=dataset,
+        output=output,
+        policy_ref=policy_ref,
+        policy=policy.canonical(),
+        policy_name=policy.name,
+        policy_hash=policy.digest(),
+        parameters=parameters,
+        four_eyes=four_eyes,
+        actor=actor,
+    )
+
+
+def job_policy(job: Job) -> Policy:
+    """The policy the job was created with, checked against its recorded hash."""
+    policy = policy_from_dict(job.policy, f"the policy of job {job.id}")
+    if policy.digest() != job.policy_hash:
+        raise JobError(
+            f"the policy stored with job {job.id} does not match its hash {job.policy_hash[:12]}…"
+            ": the catalog was changed outside veil; create a new job"
+        )
+    return policy
+
+
+def job_sink(job: Job) -> Sink:
+    """The job's output, for pointers and manifests (no key needed for those)."""
+    endpoint = job.parameters.get("s3_endpoint")
+    s3 = S3Options(endpoint_url=endpoint) if endpoint else None
+    return open_sink(job.output, format="parquet", encrypt=False, keyring=None, s3=s3)
+
+
+def _current(sink: Sink, dataset: str) -> str | None:
+    return sink.layout.current_version(dataset)
+
+
+def _point(sink: Sink, dataset: str, version_id: str | None) -> None:
+    """Point the sink's dataset at ``version_id``; ``None``: no current version (the dataset
+    had none before), checked by reading the pointer back."""
+    if version_id is None:
+        sink.location.delete_file(sink.layout.pointer_path(dataset))
+    else:
+        sink.rollback(dataset, version_id)
+    if _current(sink, dataset) != version_id:
+        raise SinkError(f"dataset {dataset!r}: the pointer did not move to {version_id}")
+
+
+def _restore(job: Job) -> str:
+    """After a failed run: make sure the version before the job is current in the sink;
+    what was found and done, for the transition's reason."""
+    sink = job_sink(job)
+    manifest = sink.current(job.dataset)
+    previous = job.previous_version_id
+    was = previous or "(none: the dataset had no version)"
+    if manifest is None or manifest.get("job_id") != job.id:
+        current = None if manifest is None else manifest.get("version_id")
+        if current == previous:
+            return f"the previous version {was} is still current in the sink (verified)"
+        return (
+            f"the sink's current version is {current or '(none)'}, which this job did not "
+            "write: the job left it as it was"
+        )
+    _point(sink, job.dataset, previous)
+    return (
+        f"the job's output (version {manifest.get('version_id')}) had been committed before "
+        f"the failure; the sink's pointer is back at the previous version {was} (verified)"
+    )
+
+
+# -- dry run and approval -------------------------------------------------------------------
+
+
+def dry_run(
+    catalog: Catalog,
+    job_id: str,
+    config: RunConfig,
+    *,
+    actor: str,
+    sample_rows: int = DEFAULT_SAMPLE_ROWS,
+) -> DryRunReport:
+    """Apply the job's policy to a sample (``config`` is the job's run configuration; nothing
+    is written) and record the outcome: ``dry_run``, then ``validated`` if nothing blocks."""
+    if sample_rows < 1:
+        raise JobError("--sample-rows must be ≥ 1")
+    job = catalog.job(job_id)
+    check_transition(job.id, job.state, S.dry_run)
+    report = plan(config, sample_rows)
+    summary = report.summary()
+    counts = {
+        "sample_rows": report.sample_rows,
+        "warnings": len(report.warnings),
+        "blocking": len(report.blocking),
+        "policy_hash": job.policy_hash,
+    }
+    reason = (
+        f"dry run on {report.sample_rows} sampled records: {len(report.warnings)} warning(s), "
+        f"{len(report.blocking)} blocking problem(s)"
+    )
+    catalog.transition(
+        job_id, S.dry_run, actor=actor, reason=reason, values={"dry_run": summary}, details=counts
+    )
+    if not report.blocking:
+        catalog.transition(
+            job_id,
+            S.validated,
+            actor=actor,
+            reason="the dry run found no blocking problem",
+            details=counts,
+        )
+    return report
+
+
+def four_eyes_required(
+    catalog: Catalog, job: Job, environ: Mapping[str, str] | None = None
+) -> bool:
+    env = os.environ if environ is None else environ
+    return job.four_eyes or env.get(ENV_FOUR_EYES) == "1" or catalog.setting("four_eyes") == "1"
+
+
+def approve(
+    catalog: Catalog,
+    job_id: str,
+    *,
+    actor: str,
+    reason: str,
+    environ: Mapping[str, str] | None = None,
+) -> Job:
+    """Approve a validated job (who and why are recorded); under four-eyes, not by its
+    creator (:class:`FourEyesError`, audited as a refusal)."""
+    if not reason or not reason.strip():
+        raise JobError("approving a job needs a reason (--reason TEXT; recorded and audited)")
+    job = catalog.job(job_id)
+    check_transition(job.id, job.state, S.approved)
+    four_eyes = four_eyes_required(catalog, job, environ)
+    if four_eyes and actor == job.created_by:
+        catalog.record_audit(
+            "job.approve.refused",
+            actor,
+            {"job": job.id, "dataset": job.dataset},
+            {"reason": "four-eyes: the creator may not approve"},
+        )
+        raise FourEyesError(job.id, job.created_by)
+    return catalog.transition(
+        job_id,
+        S.approved,
+        actor=actor,
+        reason=reason,
+        values={"approved_by": actor, "approved_at": _now(), "approval_reason": reason},
+        details={"four_eyes": four_eyes, "policy_hash": job.policy_hash},
+    )
+
+
+# -- running --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What :func:`recover` did about one job a dead process left behind."""
+
+    job_id: str
+    note: str
+
+
+@dataclass
+class RunOutcome:
+    job: Job
+    result: RunResult
+    took_over: Lock | None = None
+    recovered: list[Recovery] = field(default_factory=list)
+
+
+def _version_row(job: Job, result: RunResult) -> dict[str, Any]:
+    """The ``dataset_versions`` row of a committed run: the sink's manifest facts."""
+    manifest = job_sink(job).layout.manifest(job.dataset, result.version_id) or result.manifest
+    created = manifest.get("created_at")
+    privacy = manifest.get("privacy")
+    rows_out = int(manifest.get("rows", result.rows))
+    suppressed = int(manifest.get("rows_suppressed") or 0)
+
+    def k(when: str) -> int | None:
+        return int(privacy[when]["k"]) if privacy else None
+
+    return {
+        "dataset": job.dataset,
+        "version_id": result.version_id,
+        "job_id": job.id,
+        "run_id": result.run_id,
+        "created_at": datetime.fromisoformat(created) if created else _now(),
+        "source": manifest.get("source") or {},
+        "parameters": job.parameters,
+        "policy_name": manifest["policy"]["name"],
+        "policy_hash": manifest["policy"]["hash"],
+        "key_id": manifest.get("key_id"),
+        "veil_version": veil_version(),
+        "reference_date": manifest.get("reference_date"),
+        "format": manifest.get("format"),
+        "encrypted": manifest.get("encrypted"),
+        "bytes": manifest.get("bytes"),
+        "rows_in": rows_out + suppressed,
+        "rows_out": rows_out,
+        "rows_suppressed": suppressed,
+        "rows_quarantined": int((manifest.get("quarantine") or {}).get("count") or 0),
+        "k_before": k("before"),
+        "k_after": k("after"),
+        "privacy": _privacy_summary(privacy),
+        "timings": {name: round(seconds, 4) for name, seconds in result.timings.items()},
+    }
+
+
+def _privacy_summary(privacy: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not privacy:
+        return None
+    keep = ("k", "uniqueness", "classes", "l_distinct", "records")
+    return {
+        "target": privacy.get("target"),
+        "before": {key: privacy["before"].get(key) for key in keep},
+        "after": {key: privacy["after"].get(key) for key in keep},
+        "enforced": privacy.get("enforcement") is not None,
+    }
+
+
+def _fail(catalog: Catalog, job_id: str, exc: BaseException, actor: str) -> None:
+    """``running`` → ``failed`` → ``rolled_back``, the sink checked in between."""
+    error = describe_error(exc)
+    catalog.transition(
+        job_id,
+        S.failed,
+        actor=actor,
+        reason=f"the run failed: {error}",
+        values={"error": error, "finished_at": _now()},
+        details={"error_type": type(exc).__name__},
+    )
+    job = catalog.job(job_id)
+    note = _restore(job)
+    catalog.transition(
+        job_id,
+        S.rolled_back,
+        actor=actor,
+        reason=note,
+        release_lock=True,
+        details={"previous_version_id": job.previous_version_id},
+    )
+
+
+def run_job(
+    catalog: Catalog,
+    job_id: str,
+    config: RunConfig,
+    *,
+    actor: str,
+    progress: RunProgress | None = None,
+) -> RunOutcome:
+    """Run an approved job (``config`` is its run configuration); see the module docstring.
+
+    Raises what the run raised, after the job ended ``rolled_back``.
+    """
+    recovered = recover(catalog, actor=actor)
+    with working_on(job_id):
+        job, stale = catalog.start_run(job_id, actor=actor, owner=Owner.this_process())
+        try:
+            if stale is not None:
+                recovered += _recover_holder(catalog, stale, actor)
+            previous = _current(job_sink(job), job.dataset)
+            catalog.update_job(job_id, previous_version_id=previous)
+            extra = {**config.manifest_extra, "job_id": job.id}
+            result = run_pipeline(dataclasses.replace(config, manifest_extra=extra), progress)
+            job = catalog.transition(
+                job_id,
+                S.completed,
+                actor=actor,
+                reason=f"version {result.version_id} committed ({result.rows} rows)",
+                values={
+                    "version_id": result.version_id,
+                    "run_id": result.run_id,
+                    "finished_at": _now(),
+                },
+                version=_version_row(job, result),
+                pointer=result.version_id,
+                release_lock=True,
+                details={
+                    "rows": result.rows,
+                    "version_id": result.version_id,
+                    "previous_version_id": previous,
+                    "policy_hash": job.policy_hash,
+                    "key_id": result.manifest.get("key_id"),
+                },
+            )
+        except BaseException as exc:
+            with contextlib.suppress(Exception):  # what failed matters more; recover() retries
+                _fail(catalog, job_id, exc, actor)
+            raise
+    return RunOutcome(job, result, stale, recovered)
+
+
+# -- rollback -------------------------------------------------------------------------------
+
+
+def rollback_job(
+    catalog: Catalog, job_id: str, *, actor: str, reason: str | None = None
+) -> tuple[Job, str]:
+    """Make the version before a completed job's current again (sink first, then the
+    catalog), under the dataset's lock; the job ends ``rolled_back``. Refused when a newer
+    version is current (roll that one back first)."""
+    recover(catalog, actor=actor)
+    job = catalog.job(job_id)
+    check_transition(job.id, job.state, S.rolled_back)
+    if job.state != S.completed:
+        raise JobError(
+            f"job {job.id} failed: its run rolls it back itself; `veil job status {job.id}` "
+            "shows when that is done"
+        )
+    moved = False
+    with working_on(job_id):
+        try:
+            stale = catalog.acquire_lock(job.dataset, job_id, Owner.this_process())
+            if stale is not None:
+                _recover_holder(catalog, stale, actor)
+            sink = job_sink(job)
+            current = _current(sink, job.dataset)
+            if current != job.version_id:
+                raise JobError(
+                    f"job {job.id}'s version {job.version_id} is not the current version of "
+                    f"{job.dataset!r} (the sink's pointer names {current or 'none'}): roll "
+                    "back the job that made the current version first"
+                )
+            moved = True
+            _point(sink, job.dataset, job.previous_version_id)
+            was = job.previous_version_id or "(none: the dataset has no current version now)"
+            note = f"the previous version {was} is current again (sink, then catalog)"
+            job = catalog.transition(
+                job_id,
+                S.rolled_back,
+                actor=actor,
+                reason=f"{reason}; {note}" if reason else note,
+                pointer=job.previous_version_id,
+                release_lock=True,
+                details={"version_id": job.version_id, "restored": job.previous_version_id},
+            )
+        except BaseException:
+            if not moved:  # nothing changed: let go; else recover() finishes the rollback
+                catalog.release_lock(job.dataset, job_id)
+            raise
+    return job, note
+
+
+# -- recovery -------------------------------------------------------------------------------
+
+
+def _dead(owner: Owner | None, job_id: str) -> bool:
+    return owner is not None and owner.alive(job_id) is False
+
+
+def _recover_run(catalog: Catalog, job: Job, actor: str) -> list[Recovery]:
+    """A ``running`` or ``failed`` job whose runner died: ``failed`` → ``rolled_back``."""
+    runner = job.runner
+    if runner is None:
+        return []
+    try:
+        if job.state == S.running:
+            error = f"the run's process ({runner.describe()}) ended while running (killed?)"
+            catalog.transition(
+                job.id,
+                S.failed,
+                actor=actor,
+                reason=f"{error}; found by {actor}",
+                values={"error": error, "finished_at": _now()},
+                details={"error_type": "process ended", "pid": runner.pid},
+            )
+        note = _restore(catalog.job(job.id))
+        catalog.transition(
+            job.id,
+            S.rolled_back,
+            actor=actor,
+            reason=note,
+            release_lock=True,
+            details={"previous_version_id": job.previous_version_id},
+        )
+    except InvalidTransitionError:  # another process recovered it meanwhile
+        return []
+    return [Recovery(job.id, note)]
+
+
+def _recover_holder(catalog: Catalog, lock: Lock, actor: str) -> list[Recovery]:
+    """The job of a dead lock holder: a run to recover, or an interrupted rollback."""
+    job = catalog.job(lock.job_id)
+    if job.state in (S.running, S.failed):
+        return _recover_run(catalog, job, actor)
+    if job.state != S.completed:
+        return []
+    if (
+        job.version_id != job.previous_version_id
+        and _current(job_sink(job), job.dataset) == job.previous_version_id
+    ):
+        with contextlib.suppress(InvalidTransitionError):
+            catalog.transition(
+                job.id,
+                S.rolled_back,
+                actor=actor,
+                reason=(
+                    f"finished the rollback that {lock.owner.describe()} began: the sink's "
+                    f"pointer was already back at {job.previous_version_id or '(none)'}"
+                ),
+                pointer=job.previous_version_id,
+                details={"version_id": job.version_id, "restored": job.previous_version_id},
+            )
+            return [Recovery(job.id, "finished an interrupted rollback")]
+    return []
+
+
+def _attempt(job_id: str, work: Callable[[], list[Recovery]]) -> list[Recovery]:
+    """``work()``; if it fails (an unreachable sink), the job is left for the next try."""
+    try:
+        return work()
+    except Exception as exc:
+        why = describe_error(exc)
+        return [
+            Recovery(job_id, f"not recovered yet ({why}); the next status, list or run retries")
+        ]
+
+
+def _recover_lock(catalog: Catalog, lock: Lock, actor: str) -> list[Recovery]:
+    found = _recover_holder(catalog, lock, actor)
+    catalog.release_lock(lock.dataset, lock.job_id, owner=lock.owner)
+    return found
+
+
+def recover(catalog: Catalog, *, actor: str) -> list[Recovery]:
+    """Finish what dead processes left behind (see the module docstring)."""
+    found: list[Recovery] = []
+    for job in catalog.jobs(states=(S.running, S.failed)):
+        if _dead(job.runner, job.id):
+            found += _attempt(job.id, functools.partial(_recover_run, catalog, job, actor))
+    tried = {r.job_id for r in found}
+    for lock in catalog.locks():
+        if lock.job_id not in tried and _dead(lock.owner, lock.job_id):
+            found += _attempt(lock.job_id, functools.partial(_recover_lock, catalog, lock, actor))
+    return found
