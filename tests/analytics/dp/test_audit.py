@@ -186,3 +186,14 @@ def test_audit_catches_forgotten_contribution_bounding(monkeypatch: pytest.Monke
         return float("z" in t.top_k("g", 4, epsilon=EPS, delta=delta).value)
 
     assert _audit([("z", 1)] * 30, released, delta=delta) > EPS
+
+
+def test_sum_of_a_subject_with_many_rows() -> None:
+    # the victim has 20 rows in a; bounds keep 3 rows' worth (3 × their mean) per group
+    bounds = Bounds(max_groups=1, max_rows=3)
+    victim = [("a", 100)] * 20
+
+    def total(t: PrivateTable) -> float:
+        return t.sum("x", lower=0, upper=100, bounds=bounds, epsilon=EPS).value
+
+    assert _audit(victim, total) <= EPS

@@ -5,11 +5,16 @@ whose ``subject`` column names the person each row is about. Neighbouring datase
 one subject **with all of their rows**, so every query first bounds what one subject can add:
 
 - at most ``max_groups`` groups (histogram bins, countries, days) per subject, and
-- at most ``max_rows`` rows per subject within a group,
+- at most ``max_rows`` rows per subject within a group (for a sum: a subject with more rows
+  in a group counts as ``max_rows`` rows at their mean value there),
 
 chosen per subject by a salted hash (a stable transformation: what is kept of a subject depends
-on that subject's rows only). Numeric values are clamped to ``[lower, upper]``, bounds that the
-analyst declares up front: veil never looks at the data to choose them. Aggregation then runs in
+on that subject's rows only). Subjects are partitioned by a 64-bit hash of their id, which is
+much faster to group on than text; two subjects whose ids collide are bounded together as one,
+which only ever keeps less of each, so the bound still holds for every subject. Numeric values
+are clamped to ``[lower, upper]``, bounds that the analyst declares up front: veil never looks
+at the data to choose them. When no subject has more rows than the bounds keep (users: one row
+each; profiled once per table), bounding is the identity and is skipped. Aggregation then runs in
 DuckDB in integers (counts; sums of rounded values, so amounts belong in cents and durations in
 days), and one OpenDP measurement (:mod:`veil.analytics.dp.mechanisms`) noises the whole vector.
 
@@ -176,7 +181,7 @@ class PrivateTable:
             s = _quote(self.subject)
             rows = self._sql(
                 f"SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n "
-                f"FROM {_quote(self.relation)} WHERE {s} IS NOT NULL GROUP BY {s})"
+                f"FROM {_quote(self.relation)} WHERE {s} IS NOT NULL GROUP BY hash({s}))"
             )
             self._profile = int(rows[0][0])
         return self._profile
@@ -218,38 +223,49 @@ class PrivateTable:
             return found
         group = f"CAST({self._column(by)} AS VARCHAR)" if by else None
         filt = self._join(where, self._in_domain(by, domain) if by and domain else None)
-        if value is None:
-            inner = self._bounded_counts(group, filt, bounds)
-            sql = f"SELECT g, 0, sum(n)::BIGINT FROM ({inner}) GROUP BY g"
-        else:
-            inner = self._bounded(group, value, filt, bounds)
-            sql = f"SELECT g, sum(v)::BIGINT, count(v) FROM ({inner}) GROUP BY g"
-        return {str(k): (int(t or 0), int(n)) for k, t, n in self._sql(sql)}
+        inner = self._bounded_pairs(group, value, filt, bounds)
+        sql = f"SELECT g, sum(t)::BIGINT, sum(n)::BIGINT FROM ({inner}) GROUP BY g"
+        return {str(k): (int(t or 0), int(n or 0)) for k, t, n in self._sql(sql)}
 
-    def _bounded_counts(self, group: str | None, where: str | None, bounds: Bounds) -> str:
-        """SQL of (s, g, n): each subject's row count per group capped at ``max_rows``, in
-        at most ``max_groups`` groups per subject (the same as counting ``_bounded``'s rows,
-        without numbering every row)."""
+    def _bounded_pairs(
+        self, group: str | None, value: str | None, where: str | None, bounds: Bounds
+    ) -> str:
+        """SQL of (g, t, n) per kept (subject, group) pair: ``n`` the subject's rows in the
+        group (non-null values, for a sum) capped at ``max_rows``, ``t`` their sum counted as
+        if the subject had at most ``max_rows`` rows there: ``t · max_rows / rows`` (rounded)
+        when they have more, i.e. ``max_rows`` times their mean, which stays within
+        ``max_rows · [lower, upper]``; at most ``max_groups`` pairs per subject. One
+        aggregation over (subject, group), no ranking of rows."""
         s = _quote(self.subject)
         g = group or "NULL::VARCHAR"
+        r = bounds.max_rows
         salt = secrets.randbits(62)
+        if value is None:
+            agg = f"0::BIGINT AS t, least(count(*), {r}) AS n"
+        else:
+            agg = (
+                f"CASE WHEN count(v) <= {r} THEN sum(v) "
+                f"ELSE round(sum(v)::DOUBLE * {r} / count(v)) END::BIGINT AS t, "
+                f"least(count(v), {r}) AS n"
+            )
+        v = value or "NULL::BIGINT"
         pairs = (
-            f"SELECT {s} AS s, {g} AS g, least(count(*), {bounds.max_rows}) AS n "
-            f"FROM {_quote(self.relation)} WHERE {s} IS NOT NULL AND {self._where(where)} "
-            f"GROUP BY ALL"
+            f"SELECT s, g, {agg} FROM (SELECT hash({s}) AS s, {g} AS g, {v} AS v "
+            f"FROM {_quote(self.relation)} WHERE {s} IS NOT NULL AND {self._where(where)}) "
+            f"GROUP BY s, g"
         )
         if group is None:
             return pairs
         if bounds.max_groups == 1:
             return (
-                f"SELECT arg_min(g, h) AS g, arg_min(n, h) AS n FROM "
-                f"(SELECT s, g, n, hash(s, g, {salt}) AS h FROM ({pairs})) GROUP BY s"
+                f"SELECT arg_min(g, h) AS g, arg_min(t, h) AS t, arg_min(n, h) AS n FROM "
+                f"(SELECT s, g, t, n, hash(s, g, {salt}) AS h FROM ({pairs})) GROUP BY s"
             )
         ranked = (
-            f"SELECT g, n, row_number() OVER (PARTITION BY s ORDER BY hash(s, g, {salt}), g) "
-            f"AS gn FROM ({pairs})"
+            f"SELECT g, t, n, row_number() OVER (PARTITION BY s ORDER BY hash(s, g, {salt}), g)"
+            f" AS gn FROM ({pairs})"
         )
-        return f"SELECT g, n FROM ({ranked}) WHERE gn <= {bounds.max_groups}"
+        return f"SELECT g, t, n FROM ({ranked}) WHERE gn <= {bounds.max_groups}"
 
     def _bounded(
         self, group: str | None, value: str | None, where: str | None, bounds: Bounds
@@ -260,7 +276,7 @@ class PrivateTable:
         v = value or "NULL::BIGINT"
         salt = secrets.randbits(62)
         base = (
-            f"SELECT {s} AS s, {g} AS g, {v} AS v FROM {_quote(self.relation)} "
+            f"SELECT hash({s}) AS s, {g} AS g, {v} AS v FROM {_quote(self.relation)} "
             f"WHERE {s} IS NOT NULL AND {self._where(where)}"
         )
         if bounds.max_rows == 1 and (bounds.max_groups == 1 or group is None):
