@@ -183,7 +183,12 @@ def test_no_canary_reaches_the_audit_log(tmp_path: Path, randomuser_sample: dict
         assert canary in printed  # control: the canaries are in the data
     veil("reveal", "--output", out, "--workspace", ws, "--column", "email_tok",
          "--reason", "ticket 8", "--where-subject", victim)  # fmt: skip
-    veil("subject", "erase", victim, "--reason", "GDPR art. 17", "--workspace", ws)
+    subject_export = tmp_path / "subject-export.json"
+    veil("subject", "export", victim, "--output", out, "--workspace", ws,
+         "--file", str(subject_export))  # fmt: skip
+    assert json.loads(subject_export.read_text())["datasets"][0]["rows"] == 1  # control
+    veil("subject", "erase", victim, "--reason", "GDPR art. 17", "--workspace", ws,
+         "--output", out)  # fmt: skip
     # refused (the subject is erased): audited too
     veil("reveal", "--output", out, "--workspace", ws, "--column", "email_tok",
          "--reason", "ticket 9", "--where-subject", victim, ok=False)  # fmt: skip
@@ -202,8 +207,8 @@ def test_no_canary_reaches_the_audit_log(tmp_path: Path, randomuser_sample: dict
     listed = veil("audit", "list", "--limit", "1000", "--json", "--workspace", ws).stdout
 
     actions = {e["action"] for e in audit_entries(tmp_path / "ws")}
-    assert {"reveal", "subject.erase", "keys.rotate", "budget.set", "budget.charge",
-            "budget.refused", "audit.export"} <= actions  # fmt: skip
+    assert {"reveal", "subject.export", "subject.erase", "keys.rotate", "budget.set",
+            "budget.charge", "budget.refused", "audit.export"} <= actions  # fmt: skip
     assert "chain intact" in veil("audit", "verify", "--workspace", ws).stdout
     places = {
         "the audit table": audit_table_text(tmp_path / "ws"),
@@ -211,6 +216,7 @@ def test_no_canary_reaches_the_audit_log(tmp_path: Path, randomuser_sample: dict
         "the export on stdout": exported,
         "audit list --json": listed,
         "the audit key file": (tmp_path / "ws" / "audit.key").read_text(),
+        "the subject export (tokens, not values)": subject_export.read_text(encoding="utf-8"),
     }
     for where_, text in places.items():
         assert text.strip(), f"{where_} is empty"

@@ -162,8 +162,9 @@ class LegalHoldError(VeilError):
 
     exit_code = 10
 
-    def __init__(self, dataset: str, actor: str | None, since: str | None, reason: str | None,
-                 action: str) -> None:
+    def __init__(
+        self, dataset: str, actor: str | None, since: str | None, reason: str | None, action: str
+    ) -> None:
         self.dataset = dataset
         super().__init__(
             f"dataset {dataset!r} is under legal hold (set by {actor or 'unknown'} on "
@@ -232,7 +233,14 @@ class DatasetLockedError(JobError):
         self.host = host
         self.pid = pid
         self.since = since
+        if holder.startswith("job-"):
+            who, hint = f"job {holder}", f"wait for it to finish (`veil job status {holder}`)"
+        else:  # not a job: veil gc (gc-…) or veil subject erase (erase-…)
+            kind = {"gc": "veil gc", "erase": "veil subject erase"}.get(
+                holder.partition("-")[0], "another veil command"
+            )
+            who, hint = f"{kind} ({holder})", "wait for it to finish"
         super().__init__(
-            f"dataset {dataset!r} is locked by job {holder} (pid {pid} on host {host}, since "
-            f"{since}); wait for it to finish (`veil job status {holder}`), then run again"
+            f"dataset {dataset!r} is locked by {who} (pid {pid} on host {host}, since "
+            f"{since}); {hint}, then run again"
         )

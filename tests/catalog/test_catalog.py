@@ -317,6 +317,9 @@ def test_completion_records_the_version_and_moves_the_pointer(
     assert version.to_dict() == {
         **_version("users", "v1", job.id),
         "created_at": "2026-11-22T00:00:00+00:00",
+        "deleted_at": None,
+        "derived_from": None,
+        "change": None,
     }
     assert catalog.version("users", "v1") == version
     assert catalog.version("users", "v2") is None
@@ -348,3 +351,32 @@ def test_settings_retention_and_legal_hold_are_audited(catalog: Catalog, audit: 
     ]
     with pytest.raises(ConfigError):
         catalog.set_legal_hold("nope", True, actor="legal", reason="x")
+
+
+def test_registered_datasets_derived_and_deleted_versions(
+    catalog: Catalog, audit: Recorder
+) -> None:
+    ds = catalog.register_dataset("users", "/data/out", actor="alice")
+    assert (ds.output, ds.legal_hold, ds.current_version_id) == ("/data/out", False, None)
+    assert catalog.register_dataset("users", "/data/out", actor="alice") == ds  # idempotent
+    with pytest.raises(ConfigError, match="lives at one output"):
+        catalog.register_dataset("users", "/elsewhere", actor="alice")
+    assert [e[0] for e in audit.entries] == ["dataset.register"]
+
+    catalog.add_version(_version("users", "v1", "job-1"), current=True)
+    derived = {
+        **_version("users", "v2", "job-1"),
+        "job_id": None,
+        "derived_from": "v1",
+        "change": {"kind": "erasure", "subject": "sha256:00", "rows_removed": 1},
+    }
+    v2 = catalog.add_version(derived)
+    assert (v2.derived_from, v2.change["rows_removed"], v2.deleted) == ("v1", 1, False)
+    assert catalog.dataset("users").current_version_id == "v2"
+    assert catalog.mark_deleted("users", ["v1", "nope"]) == ["v1"]
+    assert catalog.mark_deleted("users", ["v1"]) == []  # marked once
+    v1 = catalog.version("users", "v1")
+    assert v1 is not None and v1.deleted and v1.deleted_at is not None
+    assert v1.policy_hash == "ab" * 32  # the lineage stays
+    with pytest.raises(ConfigError):
+        catalog.add_version(_version("nope", "v1", "job-1"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +13,8 @@ from typer.testing import CliRunner
 from veil.audit import CatalogAuditLog
 from veil.catalog.db import catalog_url, make_engine
 from veil.cli.main import app
+from veil.keys import Keyring
+from veil.sinks import open_sink
 
 KEY_HEX = "11" * 32
 
@@ -44,6 +47,34 @@ class Veil:
 
     def report(self, out: str = "out") -> dict:
         return json.loads((self.tmp / out / "report.json").read_text())
+
+
+def workspace_veil(tmp: Path) -> Veil:
+    """A Veil whose catalog commands use the workspace ``tmp/ws``, acting as alice."""
+    veil = Veil(tmp)
+    veil.env["VEIL_WORKSPACE"] = str(tmp / "ws")
+    veil.env["VEIL_ACTOR"] = "alice"
+    return veil
+
+
+def output_sink(veil: Veil, out: str = "out") -> Any:
+    """The output ``tmp/out``, read with the test key."""
+    ring = Keyring.from_key(bytes.fromhex(KEY_HEX))
+    return open_sink(str(veil.tmp / out), format="parquet", encrypt=True, keyring=ring)
+
+
+def approved_job(veil: Veil, *, seed: str = "1", persons: int = 120, run: bool = True) -> str:
+    """A synthetic-users job into ``tmp/out``: created, dry-run, approved by bob, and run
+    (unless ``run`` is false); its id."""
+    job_id = veil(
+        "job", "create", "--output", str(veil.tmp / "out"), "--reference-date", "2026-11-22",
+        "--no-report", "--persons", str(persons), "--seed", seed,
+    ).stdout.strip()  # fmt: skip
+    veil("job", "dry-run", job_id, "--sample-rows", "20")
+    veil("job", "approve", job_id, "--reason", "reviewed", env={"VEIL_ACTOR": "bob"})
+    if run:
+        veil("job", "run", job_id, "-q")
+    return job_id
 
 
 def audit_entries(workspace: Path) -> list[dict]:

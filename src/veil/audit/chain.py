@@ -65,7 +65,7 @@ from sqlalchemy import (
 
 from veil.audit.key import AuditKey, find_audit_key, generate_audit_key, missing_key_message
 from veil.audit.log import current_actor
-from veil.catalog.db import catalog_url, make_engine, metadata, upgrade, write_transaction
+from veil.catalog.db import CatalogClient, catalog_url, metadata, write_transaction
 from veil.errors import ConfigError, KeyError_
 
 GENESIS = "0" * 64
@@ -346,7 +346,7 @@ def _json_object(value: Any, what: str) -> tuple[str, Any]:
     return stored, json.loads(stored)
 
 
-class CatalogAuditLog:
+class CatalogAuditLog(CatalogClient):
     """The audit log in the catalog database at ``url``, chained under ``key``.
 
     Implements :class:`~veil.audit.AuditLog`. Without a key the log can be read
@@ -355,12 +355,7 @@ class CatalogAuditLog:
     """
 
     def __init__(self, url: str, key: bytes | AuditKey | None = None) -> None:
-        self._engine = make_engine(url)
-        try:
-            upgrade(self._engine)
-        except BaseException:
-            self._engine.dispose()
-            raise
+        super().__init__(url)
         self._key: AuditKey | None = None
         self._missing = missing_key_message(Path("<workspace>"))
         self.imported = 0
@@ -372,23 +367,9 @@ class CatalogAuditLog:
         self._key = key if isinstance(key, AuditKey) else AuditKey(bytes(key), "configured")
 
     @property
-    def url(self) -> str:
-        """The database URL, password hidden."""
-        return self._engine.url.render_as_string(hide_password=True)
-
-    @property
     def key(self) -> AuditKey | None:
         """The audit key (its ``kid`` and ``origin``; the bytes are never shown)."""
         return self._key
-
-    def close(self) -> None:
-        self._engine.dispose()
-
-    def __enter__(self) -> CatalogAuditLog:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         kid = self._key.kid if self._key else None

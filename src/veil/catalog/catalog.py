@@ -33,7 +33,7 @@ from sqlalchemy import Connection, Row, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from veil.audit import AuditLog
-from veil.catalog.db import make_engine, upgrade, write_transaction
+from veil.catalog.db import CatalogClient, write_transaction
 from veil.catalog.models import (
     JobState,
     catalog_settings,
@@ -178,6 +178,13 @@ class Version:
     k_after: int | None
     privacy: dict[str, Any] | None
     timings: dict[str, float]
+    deleted_at: datetime | None = None  # its files were deleted (gc, erasure)
+    derived_from: str | None = None  # the version an erasure made it from
+    change: dict[str, Any] | None = None  # what that derivation did (counts, references)
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(self)
@@ -264,7 +271,7 @@ def _text(value: Any, what: str, limit: int = 200) -> str:
     return value
 
 
-class Catalog:
+class Catalog(CatalogClient):
     """Datasets, versions, jobs and locks in the catalog database at ``url``.
 
     Opening it migrates the database to the newest revision. Thread-safe; any number of
@@ -273,30 +280,8 @@ class Catalog:
     """
 
     def __init__(self, url: str, audit: AuditLog | None = None) -> None:
-        self._engine = make_engine(url)
+        super().__init__(url)
         self._audit = audit
-        try:
-            upgrade(self._engine)  # the catalog's migrations (a no-op at head)
-        except BaseException:
-            self._engine.dispose()
-            raise
-
-    @property
-    def url(self) -> str:
-        """The database URL, password hidden."""
-        return self._engine.url.render_as_string(hide_password=True)
-
-    def close(self) -> None:
-        self._engine.dispose()
-
-    def __enter__(self) -> Catalog:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"Catalog(url={self.url!r})"
 
     def record_audit(
         self, action: str, actor: str, target: dict[str, Any], details: dict[str, Any]
@@ -372,6 +357,34 @@ class Catalog:
         self.record_audit(action, actor, {"dataset": name}, details)
         return self.dataset(name)
 
+    def register_dataset(self, name: str, output: str, *, actor: str) -> Dataset:
+        """The dataset ``name`` at ``output``, added to the catalog if it is not there (a
+        dataset a plain ``veil run`` wrote); :class:`ConfigError` if the name lives at another
+        output. Audited when added."""
+        check_dataset_name(name)
+        _text(actor, "the actor")
+        now = _now()
+
+        def work(conn: Connection) -> bool:
+            row = self._locked(conn, datasets, datasets.c.name == name)
+            if row is not None:
+                if row.output != output:
+                    raise ConfigError(
+                        f"dataset {name!r} of the catalog is written to {row.output}, not "
+                        f"{output}: a dataset name lives at one output"
+                    )
+                return False
+            conn.execute(
+                insert(datasets).values(
+                    name=name, output=output, legal_hold=False, created_at=now, updated_at=now
+                )
+            )
+            return True
+
+        if self._retrying(work):
+            self.record_audit("dataset.register", actor, {"dataset": name}, {"output": output})
+        return self.dataset(name)
+
     def set_retention(self, name: str, days: int | None, *, actor: str) -> Dataset:
         """Keep versions for ``days`` (``None``: keep); audited."""
         if days is not None and days < 1:
@@ -391,13 +404,50 @@ class Catalog:
     # -- versions -------------------------------------------------------------------------
 
     def versions(self, dataset: str) -> list[Version]:
-        """The versions jobs committed to ``dataset``, oldest first, with their lineage."""
+        """The versions jobs (and erasures) committed to ``dataset``, oldest first, with their
+        lineage; deleted ones too (``deleted_at`` set)."""
         query = (
             select(dataset_versions)
             .where(dataset_versions.c.dataset == dataset)
             .order_by(dataset_versions.c.created_at, dataset_versions.c.version_id)
         )
         return [_record(Version, r) for r in self._read(query)]
+
+    def add_version(self, row: Mapping[str, Any], *, current: bool = True) -> Version:
+        """Record a version that no job made (an erasure's), and point the dataset at it
+        (``current``), in one transaction. ``row`` holds the ``dataset_versions`` columns."""
+
+        def work(conn: Connection) -> None:
+            name = row["dataset"]
+            if self._locked(conn, datasets, datasets.c.name == name) is None:
+                raise ConfigError(f"no dataset {name!r} in the catalog")
+            conn.execute(insert(dataset_versions).values(**row))
+            if current:
+                conn.execute(
+                    update(datasets)
+                    .where(datasets.c.name == name)
+                    .values(current_version_id=row["version_id"], updated_at=_now())
+                )
+
+        self._retrying(work)
+        found = self.version(row["dataset"], row["version_id"])
+        assert found is not None
+        return found
+
+    def mark_deleted(
+        self, dataset: str, version_ids: Iterable[str], at: datetime | None = None
+    ) -> list[str]:
+        """Set ``deleted_at`` on versions whose files were deleted (the rows and their lineage
+        stay); returns the ids that were not marked before."""
+        ids = sorted(set(version_ids))
+        if not ids:
+            return []
+        t = dataset_versions.c
+        where = [t.dataset == dataset, t.version_id.in_(ids), t.deleted_at.is_(None)]
+        with write_transaction(self._engine) as conn:
+            marked = [r.version_id for r in conn.execute(select(t.version_id).where(*where))]
+            conn.execute(update(dataset_versions).where(*where).values(deleted_at=at or _now()))
+        return sorted(marked)
 
     def version(self, dataset: str, version_id: str) -> Version | None:
         table = dataset_versions

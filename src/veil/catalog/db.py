@@ -20,7 +20,8 @@ privacy budget) runs in :func:`write_transaction`:
 
 **Migrations.** The schema is made by Alembic revisions in ``veil/catalog/migrations/``
 (shipped with the package; no ``alembic.ini``): ``0001_budgets`` (the privacy-budget ledger),
-``0002_audit`` (the hash-chained audit log). :func:`upgrade` brings a catalog to the newest
+``0002_audit`` (the hash-chained audit log), ``0003_jobs`` (datasets, versions, jobs, locks),
+``0004_retention`` (deleted and derived versions). :func:`upgrade` brings a catalog to the newest
 revision; everything that opens the catalog calls it. It first reads the revision without a
 lock (at head: nothing to do, the common case); otherwise it migrates inside one write
 transaction: SQLite's ``BEGIN IMMEDIATE`` (the database's write lock, held until the commit),
@@ -46,7 +47,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
@@ -127,6 +128,8 @@ def _unreachable_is_an_error(engine: Engine, url: URL) -> None:
 
     @event.listens_for(engine, "handle_error")
     def _handle(context: Any) -> None:
+        if getattr(context, "is_pre_ping", False):
+            return  # the pool reconnects after a failed ping; that connect is checked
         if context.connection is not None and not context.is_disconnect:
             return  # an error of a statement on a working connection: the caller's business
         if not isinstance(context.original_exception, Exception):
@@ -306,3 +309,34 @@ def upgrade(engine: Engine) -> str:
                 command.stamp(config, LEGACY_REVISION)
         command.upgrade(config, "head")
     return head
+
+
+class CatalogClient:
+    """The open/close of anything that keeps its state in the catalog: an engine migrated to
+    the newest revision on open (disposed again if that fails), the URL with its password
+    hidden, and a context manager that closes."""
+
+    def __init__(self, url: str) -> None:
+        self._engine = make_engine(url)
+        try:
+            upgrade(self._engine)  # the catalog's migrations (a no-op at head)
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    @property
+    def url(self) -> str:
+        """The database URL, password hidden."""
+        return self._engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(url={self.url!r})"

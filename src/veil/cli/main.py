@@ -30,7 +30,9 @@ app = typer.Typer(
 )
 policy_app = typer.Typer(no_args_is_help=True, help="Show, validate and export policies.")
 keys_app = typer.Typer(no_args_is_help=True, help="Manage keys.")
-subject_app = typer.Typer(no_args_is_help=True, help="Subject requests: erasure.")
+subject_app = typer.Typer(
+    no_args_is_help=True, help="Subject requests: access (export) and erasure."
+)
 app.add_typer(policy_app, name="policy")
 app.add_typer(keys_app, name="keys")
 app.add_typer(subject_app, name="subject")
@@ -656,44 +658,6 @@ def reveal(
     err.print(f"{len(values)} row(s); recorded in the audit log with the reason", highlight=False)
 
 
-@subject_app.command("erase")
-@guarded
-def subject_erase(
-    subject: Annotated[str, typer.Argument(help="The subject id (the subject_id column's value).")],
-    reason: Annotated[
-        str | None, typer.Option(help="Why the subject is erased (required; audited).")
-    ] = None,
-    workspace: Annotated[
-        Path | None, typer.Option(help="Workspace folder holding the vault and the audit log.")
-    ] = None,
-) -> None:
-    """Crypto-shred a subject: delete its vault key, so its tokens and ciphertexts never open."""
-    from veil.audit import current_actor, subject_ref
-    from veil.cli.audit import workspace_audit_log
-    from veil.keys.vault import Vault, vault_url
-
-    if not reason or not reason.strip():
-        raise ConfigError("veil subject erase needs --reason TEXT (recorded in the audit log)")
-    ws = _workspace(workspace)
-    ref = subject_ref(subject)
-    with workspace_audit_log(ws) as audit:  # opened first: no erasure the log cannot record
-        with Vault.open(vault_url(ws), None) as vault:
-            existed = vault.erase(subject)
-            url = vault.url
-        audit.record(
-            "subject.erase",
-            current_actor(),
-            {"vault": url, "subject": ref},
-            {"reason": reason, "key_deleted": existed},
-        )
-    if existed:
-        out.print(f"erased subject {ref}: its key is deleted; its tokens and encrypted values "
-                  "can no longer be revealed", highlight=False)
-    else:
-        out.print(f"subject {ref} had no key in the vault; the erasure is recorded, so no run "
-                  "will create one", highlight=False)
-
-
 def main() -> None:
     app()
 
@@ -705,8 +669,10 @@ if __name__ == "__main__":
 # commands defined in their own modules register on `app` when imported
 from veil.cli import audit as _audit  # noqa: E402, F401
 from veil.cli import budget as _budget  # noqa: E402, F401
+from veil.cli import datasets as _datasets  # noqa: E402, F401
 from veil.cli import inplace as _inplace  # noqa: E402, F401
 from veil.cli import job as _job  # noqa: E402, F401
 from veil.cli import query as _query  # noqa: E402, F401
 from veil.cli import risk as _risk  # noqa: E402, F401
 from veil.cli import scan as _scan  # noqa: E402, F401
+from veil.cli import subject as _subject  # noqa: E402, F401

@@ -29,7 +29,8 @@ import contextlib
 import dataclasses
 import functools
 import os
-from collections.abc import Callable, Mapping
+import secrets
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -37,7 +38,14 @@ from typing import Any
 
 from veil.catalog.catalog import Catalog, Job, Lock, Owner, working_on
 from veil.catalog.models import JobState, check_transition
-from veil.errors import FourEyesError, InvalidTransitionError, JobError, SinkError, VeilError
+from veil.errors import (
+    FourEyesError,
+    InvalidTransitionError,
+    JobError,
+    JobNotFoundError,
+    SinkError,
+    VeilError,
+)
 from veil.jobs.dryrun import DEFAULT_SAMPLE_ROWS, DryRunReport, plan
 from veil.jobs.run import RunConfig, RunProgress, RunResult, run_pipeline
 from veil.policy import Policy
@@ -58,6 +66,7 @@ __all__ = [
     "four_eyes_required",
     "job_policy",
     "job_sink",
+    "maintenance_lock",
     "recover",
     "rollback_job",
     "run_job",
@@ -419,6 +428,13 @@ def rollback_job(
                 _recover_holder(catalog, stale, actor)
             sink = job_sink(job)
             current = _current(sink, job.dataset)
+            erased = (sink.current(job.dataset) or {}).get("erasures")
+            if current != job.version_id and erased:
+                raise JobError(
+                    f"job {job.id}'s version {job.version_id} was replaced by an erasure "
+                    f"(version {current}, with {len(erased)} subject(s) removed): a version "
+                    "from before an erasure is never made current again"
+                )
             if current != job.version_id:
                 raise JobError(
                     f"job {job.id}'s version {job.version_id} is not the current version of "
@@ -443,6 +459,26 @@ def rollback_job(
                 catalog.release_lock(job.dataset, job_id)
             raise
     return job, note
+
+
+# -- maintenance ----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def maintenance_lock(catalog: Catalog, dataset: str, purpose: str, *, actor: str) -> Iterator[str]:
+    """Hold ``dataset``'s lock for work that is not a job (``gc``, ``erase``: the lock's
+    holder is ``<purpose>-<random>``), so no job runs or rolls back meanwhile; a stale lock is
+    recovered and taken over. :class:`~veil.errors.DatasetLockedError` if a live job holds
+    it."""
+    holder = f"{purpose}-{secrets.token_hex(4)}"
+    with working_on(holder):
+        stale = catalog.acquire_lock(dataset, holder, Owner.this_process())
+        try:
+            if stale is not None:
+                _recover_holder(catalog, stale, actor)
+            yield holder
+        finally:
+            catalog.release_lock(dataset, holder)
 
 
 # -- recovery -------------------------------------------------------------------------------
@@ -483,8 +519,13 @@ def _recover_run(catalog: Catalog, job: Job, actor: str) -> list[Recovery]:
 
 
 def _recover_holder(catalog: Catalog, lock: Lock, actor: str) -> list[Recovery]:
-    """The job of a dead lock holder: a run to recover, or an interrupted rollback."""
-    job = catalog.job(lock.job_id)
+    """The job of a dead lock holder: a run to recover, or an interrupted rollback. A holder
+    that is no job (``veil gc``, ``veil subject erase``: :func:`maintenance_lock`) needs
+    nothing: its staged files go with the next write, its pointer moved or it did not."""
+    try:
+        job = catalog.job(lock.job_id)
+    except JobNotFoundError:
+        return []
     if job.state in (S.running, S.failed):
         return _recover_run(catalog, job, actor)
     if job.state != S.completed:

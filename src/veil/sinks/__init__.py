@@ -16,9 +16,14 @@ The writer API used by the pipeline::
     con = sink.connect(["users"])  # in-memory DuckDB with a view "users"
     sink.write_file("users", "report.json", data)  # attachment of the current version
     sink.rollback("users")       # point back at the previous version
+    sink.verify("users")         # data files that no longer match the manifest's sha256
+    sink.delete_version("users", version_id)   # retention, erasure; never the current one
 
 Leaving the ``with`` block without ``commit`` (an exception, ``KeyboardInterrupt``, or just
-returning) aborts: staged files are deleted and the previous version stays current. The
+returning) aborts: staged files are deleted and the previous version stays current. A read
+that fails because a file no longer matches its manifest (``Sink.read``, ``iter_batches``, or
+any read inside ``with sink.checked("users"):``) raises
+:class:`~veil.errors.CorruptVersionError` naming the dataset and the version. The
 module-level :func:`read_dataset`, :func:`iter_batches` and :func:`connect` read a location
 without choosing a write format.
 

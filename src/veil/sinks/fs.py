@@ -22,6 +22,7 @@ writes, listing, deleting trees, renaming a local directory).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Mapping
@@ -36,6 +37,7 @@ from veil.errors import ConfigError, SinkError
 ENV_ENDPOINT = "VEIL_S3_ENDPOINT"
 _ENDPOINT_VARS = (ENV_ENDPOINT, "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
 _REGION_VARS = ("AWS_REGION", "AWS_DEFAULT_REGION")
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 
 
 class S3Error(SinkError):
@@ -238,8 +240,14 @@ class Location:
         _fsync_dir(Path(src).parent)
 
     def error(self, action: str, path: str, exc: BaseException) -> SinkError:
-        """A :class:`SinkError` for a failed ``action`` on ``path`` (secrets scrubbed)."""
+        """A :class:`SinkError` for a failed ``action`` on ``path`` (secrets scrubbed); a full
+        disk (or quota) says so first."""
         detail = self.s3.scrub(str(exc)) if self.s3 is not None else str(exc)
+        if getattr(exc, "errno", None) in _NO_SPACE or "No space left on device" in detail:
+            return SinkError(
+                f"no space left on the device holding {self.display(path)} (cannot {action}: "
+                f"{detail}); free some space, or write elsewhere (--output)"
+            )
         return SinkError(f"cannot {action} {self.display(path)}: {detail}")
 
 

@@ -4,6 +4,7 @@ An output location holds datasets; each is a folder of immutable versions and a 
 
     <base>/<dataset>/
         _current.json              {"version_id": ..., "previous": ..., "committed_at": ...}
+        _legal_hold.json           only while the dataset is under legal hold: nothing prunes it
         versions/<version_id>/     data files + manifest.json (+ attachments/ for reports)
         .staging/<run_id>/         local only: a version being written
         .staging/<run_id>.json     owner marker of a pending write (host, pid, start, target)
@@ -18,7 +19,8 @@ Writing a version (:meth:`Layout.begin` → files → :meth:`Layout.publish`):
    ``versions/`` (one atomic rename), the marker is removed, and ``_current.json`` is replaced
    last (temp file + ``os.replace`` locally, a single PUT on S3). Readers only ever follow the
    pointer, so they see the previous version or the new one, never a half-written one.
-4. Committed versions beyond the newest ``keep`` (and the current one) are pruned.
+4. Committed versions beyond the newest ``keep`` (and the current one) are pruned, unless the
+   dataset carries a legal-hold marker (``_legal_hold.json``, written by ``veil hold set``).
 
 On abort the pending files and the marker are deleted; the previous version and the pointer
 are untouched. Concurrent writers of one dataset each commit their own version; the pointer
@@ -46,6 +48,7 @@ from veil.errors import ConfigError, SinkError
 from veil.sinks.fs import Location
 
 POINTER = "_current.json"
+HOLD = "_legal_hold.json"
 MANIFEST = "manifest.json"
 VERSIONS = "versions"
 STAGING = ".staging"
@@ -204,6 +207,9 @@ class Layout:
     def pointer_path(self, dataset: str) -> str:
         return self.location.path(dataset, POINTER)
 
+    def hold_path(self, dataset: str) -> str:
+        return self.location.path(check_dataset_name(dataset), HOLD)
+
     def staging_dir(self, dataset: str) -> str:
         return self.location.path(dataset, STAGING)
 
@@ -301,10 +307,37 @@ class Layout:
         }
         self.location.write_bytes(self.pointer_path(dataset), json.dumps(pointer).encode())
 
+    # legal hold ----------------------------------------------------------------------------
+    def held(self, dataset: str) -> bool:
+        """Whether the dataset carries a legal-hold marker (then nothing prunes it)."""
+        return self.location.exists(self.hold_path(dataset))
+
+    def set_hold(self, dataset: str, marker: Mapping[str, Any] | None) -> None:
+        """Write the legal-hold marker (who and since when; the reason stays in the catalog),
+        or remove it (``None``)."""
+        if marker is None:
+            self.location.delete_file(self.hold_path(dataset))
+        else:
+            self.location.write_bytes(self.hold_path(dataset), json.dumps(dict(marker)).encode())
+
     # housekeeping --------------------------------------------------------------------------
+    def delete_version(self, dataset: str, version_id: str) -> None:
+        """Delete a committed version that is not the current one: its manifest first (from
+        then on it is no longer a committed version), then its files."""
+        check_run_id(version_id)
+        if version_id == self.current_version(dataset):
+            raise SinkError(
+                f"dataset {dataset!r}: version {version_id} is the current version; it is "
+                "never deleted (make another version current first)"
+            )
+        root = self.version_dir(dataset, version_id)
+        self.location.delete_file(f"{root}/{MANIFEST}")
+        self.location.delete_tree(root)
+
     def prune(self, dataset: str) -> list[str]:
-        """Delete committed versions beyond the newest ``keep`` (never the current one)."""
-        if self.keep < 1:
+        """Delete committed versions beyond the newest ``keep`` (never the current one, never
+        under a legal hold)."""
+        if self.keep < 1 or self.held(dataset):
             return []
         current = self.current_version(dataset)
         committed = self.versions(dataset)

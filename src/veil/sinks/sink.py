@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import difflib
+import hashlib
 import importlib
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -21,8 +22,9 @@ from types import TracebackType
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.fs as pafs
 
-from veil.errors import ConfigError, SinkError
+from veil.errors import ConfigError, CorruptVersionError, SinkError, VeilError
 from veil.keys import Keyring
 from veil.sinks.fs import Location, S3Options, resolve_location
 from veil.sinks.layout import (
@@ -42,6 +44,7 @@ from veil.sinks.layout import (
 )
 
 LAYOUT_VERSION = 1
+_NOT_COMMITTED = "Nothing was committed: the previous version stays current"
 _FORMATS: dict[str, Callable[[], Any]] = {
     "parquet": lambda: importlib.import_module("veil.sinks.parquet"),
     "duckdb": lambda: importlib.import_module("veil.sinks.duckdb_sink"),
@@ -168,7 +171,8 @@ class Writer:
                 self._files.write(batch)
                 self._rows += batch.num_rows
         except OSError as exc:
-            raise self._sink.location.error("write", self._pending.data_dir, exc) from None
+            error = self._sink.location.error("write", self._pending.data_dir, exc)
+            raise SinkError(f"{error}. {_NOT_COMMITTED}") from None
 
     def write_file(self, name: str, data: bytes) -> None:
         """Add a file (a report…) to this version's ``attachments/``; not listed in the manifest."""
@@ -183,6 +187,15 @@ class Writer:
             entries = self._files.close()
             doc = self._manifest(dict(manifest or {}), entries)
             self._sink.layout.publish(self._pending, doc)
+        except OSError as exc:
+            self._abort_quietly()
+            error = self._sink.location.error("commit", self._pending.data_dir, exc)
+            raise SinkError(f"{error}. {_NOT_COMMITTED}") from None
+        except SinkError as exc:
+            self._abort_quietly()
+            if _NOT_COMMITTED in str(exc) or self._committed():
+                raise
+            raise SinkError(f"{exc}. {_NOT_COMMITTED}") from None
         except BaseException:
             self._abort_quietly()
             raise
@@ -195,6 +208,12 @@ class Writer:
             rows=self._rows,
             bytes=sum(e.bytes for e in entries),
         )
+
+    def _committed(self) -> bool:
+        """Whether the pointer names this writer's version (a failure after the commit)."""
+        with contextlib.suppress(Exception):
+            return self._sink.layout.current_version(self._pending.dataset) == self.version_id
+        return False
 
     def _prune(self) -> None:
         with contextlib.suppress(OSError, SinkError):  # the commit stands; the next one prunes
@@ -251,6 +270,21 @@ class Writer:
 # the sink ----------------------------------------------------------------------------------
 
 
+def _intact(location: Location, path: str, entry: dict[str, Any]) -> bool:
+    """Whether a data file has the size and sha256 the manifest recorded."""
+    info = location.info(path)
+    if info.type == pafs.FileType.NotFound or info.size != entry.get("bytes"):
+        return False
+    digest = hashlib.sha256()
+    try:
+        with location.fs.open_input_stream(path) as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return False
+    return digest.hexdigest() == entry.get("sha256")
+
+
 @dataclass
 class Sink:
     """An output location with a format for writing; reads any format it finds there."""
@@ -303,6 +337,61 @@ class Sink:
         self.layout.set_current(dataset, version_id)
         return version_id
 
+    def delete_version(self, dataset: str, version_id: str) -> None:
+        """Delete a committed version other than the current one (retention, erasure)."""
+        self.layout.delete_version(dataset, version_id)
+
+    def verify(self, dataset: str, version_id: str | None = None) -> list[str]:
+        """The data files of a version (default: the current one) that are missing or differ
+        from the size and sha256 its manifest recorded; empty if every file is intact."""
+        manifest = self.layout.manifest(dataset, version_id)
+        if manifest is None:
+            return []
+        vdir = self.layout.version_dir(dataset, str(manifest["version_id"]))
+        return self._bad_files(vdir, manifest)
+
+    def _bad_files(self, vdir: str, manifest: dict[str, Any]) -> list[str]:
+        return [
+            str(entry["path"])
+            for entry in manifest.get("files", [])
+            if not _intact(self.location, f"{vdir}/{entry['path']}", entry)
+        ]
+
+    def diagnose(self, datasets: Iterable[str]) -> CorruptVersionError | None:
+        """After a failed read: a :class:`CorruptVersionError` naming the first dataset whose
+        current version has damaged files, or ``None`` (the failure was something else)."""
+        for name in datasets:
+            try:
+                bad = self.verify(name)
+                version = self.layout.current_version(name)
+            except Exception:  # cannot even check: let the original error speak
+                continue
+            if bad and version is not None:
+                where = self.location.display(self.layout.version_dir(name, version))
+                return CorruptVersionError(name, version, bad, where)
+        return None
+
+    @contextlib.contextmanager
+    def checked(
+        self, datasets: Iterable[str] | str, also: tuple[type[Exception], ...] = ()
+    ) -> Iterator[None]:
+        """Run a read of ``datasets`` (their current versions): if it fails (an error that is
+        not a veil error, a :class:`SinkError`, or one of ``also``) and a file no longer
+        matches its manifest, raise :class:`CorruptVersionError` naming the dataset and
+        version instead of the reader's error."""
+        names = [datasets] if isinstance(datasets, str) else list(datasets)
+        try:
+            yield
+        except CorruptVersionError:
+            raise
+        except Exception as exc:
+            if isinstance(exc, VeilError) and not isinstance(exc, (SinkError, *also)):
+                raise  # a bad option, a refused budget…: not a read failure
+            found = self.diagnose(names)
+            if found is not None:
+                raise found from None
+            raise
+
     def _resolve(self, dataset: str, version_id: str | None) -> tuple[str, dict[str, Any], Any]:
         manifest = self.layout.manifest(dataset, version_id)
         if manifest is None:
@@ -315,7 +404,10 @@ class Sink:
     ) -> pa.Table:
         """The whole current version (or ``version_id``) as one Arrow table."""
         vdir, manifest, fmt = self._resolve(dataset, version_id)
-        return fmt.read_table(self.location, vdir, manifest, self.keyring, columns=columns)
+        try:
+            return fmt.read_table(self.location, vdir, manifest, self.keyring, columns=columns)
+        except (OSError, SinkError) as exc:
+            raise self._damaged(dataset, vdir, manifest) or exc from None
 
     def iter_batches(
         self,
@@ -327,9 +419,31 @@ class Sink:
     ) -> Iterator[pa.RecordBatch]:
         """Stream the current version (or ``version_id``) as Arrow batches."""
         vdir, manifest, fmt = self._resolve(dataset, version_id)
-        return fmt.iter_batches(
+        batches = fmt.iter_batches(
             self.location, vdir, manifest, self.keyring, batch_size=batch_size, columns=columns
         )
+        return self._checked_batches(batches, dataset, vdir, manifest)
+
+    def _checked_batches(
+        self, batches: Iterator[pa.RecordBatch], dataset: str, vdir: str, manifest: dict[str, Any]
+    ) -> Iterator[pa.RecordBatch]:
+        try:
+            yield from batches
+        except (OSError, SinkError) as exc:
+            raise self._damaged(dataset, vdir, manifest) or exc from None
+
+    def _damaged(
+        self, dataset: str, vdir: str, manifest: dict[str, Any]
+    ) -> CorruptVersionError | None:
+        """A :class:`CorruptVersionError` if a file of this version fails its check."""
+        try:
+            bad = self._bad_files(vdir, manifest)
+        except Exception:  # cannot even check: let the original error speak
+            return None
+        if not bad:
+            return None
+        version = str(manifest["version_id"])
+        return CorruptVersionError(dataset, version, bad, self.location.display(vdir))
 
     def connect(self, datasets: Iterable[str] | str | None = None) -> Any:
         """An in-memory DuckDB connection with each dataset's current version as a view."""

@@ -85,7 +85,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from veil.audit import AuditLog
-from veil.catalog.db import make_engine, metadata, upgrade, write_transaction
+from veil.catalog.db import CatalogClient, metadata, write_transaction
 from veil.errors import ConfigError, VeilError
 
 MAX_NAME = 200
@@ -435,37 +435,15 @@ class BudgetEvent:
 # -- the ledger ---------------------------------------------------------------------------
 
 
-class Ledger:
+class Ledger(CatalogClient):
     """Privacy budgets per (analyst, dataset) in the catalog database at ``url``.
 
     Thread-safe; any number of ledgers (threads, processes, servers) may share a database.
     """
 
     def __init__(self, url: str, audit: AuditLog | None = None) -> None:
-        self._engine = make_engine(url)
+        super().__init__(url)
         self._audit = audit
-        try:
-            upgrade(self._engine)  # the catalog's migrations (a no-op at head)
-        except BaseException:
-            self._engine.dispose()
-            raise
-
-    @property
-    def url(self) -> str:
-        """The database URL, password hidden."""
-        return self._engine.url.render_as_string(hide_password=True)
-
-    def close(self) -> None:
-        self._engine.dispose()
-
-    def __enter__(self) -> Ledger:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"Ledger(url={self.url!r})"
 
     # -- internals ------------------------------------------------------------------------
 
