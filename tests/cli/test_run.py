@@ -197,3 +197,38 @@ def test_failed_run_keeps_previous_version(veil: Veil) -> None:
     assert after == before
     result = veil("report", "--output", str(veil.tmp / "out"), "--json")
     assert json.loads(result.stdout)["rows"] == 800
+
+
+def test_runs_are_audited(veil: Veil) -> None:
+    from .conftest import audit_entries
+
+    ws = veil.tmp / "ws"
+    veil.run("--persons", "500", "--seed", "2", "--workspace", str(ws))
+    failed = veil.run(
+        "--source",
+        "file",
+        "--input",
+        str(veil.tmp / "missing.json"),
+        "--workspace",
+        str(ws),
+        ok=False,
+    )
+    assert failed.exit_code != 0
+    entries = [e for e in audit_entries(ws) if e["action"].startswith("run")]
+    assert [e["action"] for e in entries] == ["run"]  # the bad input never started a run
+    done = entries[0]
+    assert done["target"]["dataset"] == "users" and done["target"]["version_id"]
+    assert done["details"]["rows"] == 500 and done["details"]["policy_hash"]
+    # a run that starts and fails is audited too (here: its privacy target is not met)
+    policy = veil("policy", "show", "randomuser").stdout
+    strict = veil.tmp / "strict.yaml"
+    strict.write_text(
+        policy + "privacy:\n  quasi_identifiers: [age_band, gender, city]\n  k: 5\n",
+        encoding="utf-8",
+    )
+    refused = veil.run(
+        "--persons", "500", "--policy", str(strict), "--workspace", str(ws), ok=False
+    )
+    assert refused.exit_code == 2
+    last = [e for e in audit_entries(ws) if e["action"].startswith("run")][-1]
+    assert last["action"] == "run.failed" and last["details"]["error"] == "PrivacyTargetError"

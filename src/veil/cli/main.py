@@ -293,6 +293,8 @@ def run(
     ] = False,
 ) -> None:
     """Ingest users, anonymize them under a policy, store them (encrypted), and report."""
+    from veil.audit import current_actor
+    from veil.cli.audit import workspace_audit_log
     from veil.cli.render import RichProgress, report_table, summary_table
     from veil.jobs import RunConfig, run_pipeline
 
@@ -322,9 +324,36 @@ def run(
             s3=_s3_options(s3_endpoint),
         )
         config = _with_vault(config, _workspace(workspace))
+        # the run is audited: the log is opened first, so a run it cannot record does not start
+        audit = workspace_audit_log(_workspace(workspace))
+        target = {"output": output, "dataset": config.dataset}
         console = Console(stderr=True, quiet=quiet)
-        with RichProgress(console) as progress, _vault_closed(config):
-            result = run_pipeline(config, progress)
+        try:
+            with RichProgress(console) as progress, _vault_closed(config):
+                result = run_pipeline(config, progress)
+        except BaseException as exc:
+            audit.record(
+                "run.failed",
+                current_actor(),
+                target,
+                {"policy": config.policy.name, "policy_hash": config.policy.digest(),
+                 "error": type(exc).__name__},
+            )  # fmt: skip
+            raise
+        audit.record(
+            "run",
+            current_actor(),
+            {**target, "version_id": result.version_id},
+            {
+                "run_id": result.run_id,
+                "rows": result.rows,
+                "rows_suppressed": result.manifest.get("rows_suppressed"),
+                "policy": config.policy.name,
+                "policy_hash": config.policy.digest(),
+                "key_id": config.keyring.kid,
+                "source": config.source.fingerprint(),
+            },
+        )
     except VeilError as exc:
         raise _fail(exc) from None
     if not quiet:
