@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from veil.audit import AuditLog
 from veil.catalog.db import CatalogClient, write_transaction
 from veil.catalog.models import (
+    NAME,
     JobState,
     catalog_settings,
     check_transition,
@@ -469,10 +470,15 @@ class Catalog(CatalogClient):
         parameters: Mapping[str, Any],
         four_eyes: bool,
         actor: str,
+        target_ref: bool = False,
     ) -> Job:
         """A new ``pending`` job; registers the dataset at ``output`` if it is new (a dataset
-        name lives at one output)."""
-        check_dataset_name(dataset)
+        name lives at one output). ``target_ref``: the dataset is an in-place table, named by
+        its reference (a URI without credentials) instead of a sink's dataset name."""
+        if target_ref:
+            _text(dataset, "the target's reference", NAME)
+        else:
+            check_dataset_name(dataset)
         _text(actor, "the actor")
         job_id = f"job-{secrets.token_hex(4)}"
         now = _now()

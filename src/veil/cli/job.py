@@ -48,7 +48,7 @@ from veil.cli.main import (
     guarded,
     out,
 )
-from veil.errors import JobError
+from veil.errors import ConfigError, JobError
 
 job_app = typer.Typer(
     no_args_is_help=True,
@@ -73,14 +73,21 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 @contextlib.contextmanager
-def _catalog(workspace: Path | None) -> Iterator[Any]:
-    """The workspace's catalog, auditing to the workspace's audit log."""
+def _catalog_and_audit(workspace: Path | None) -> Iterator[tuple[Any, Any]]:
+    """The workspace's catalog, auditing to the workspace's audit log; and that log."""
     from veil.catalog import catalog_url
     from veil.catalog.catalog import Catalog
     from veil.cli.audit import workspace_audit_log
 
     ws = _workspace(workspace)
     with workspace_audit_log(ws) as audit, Catalog(catalog_url(ws), audit=audit) as catalog:
+        yield catalog, audit
+
+
+@contextlib.contextmanager
+def _catalog(workspace: Path | None) -> Iterator[Any]:
+    """The workspace's catalog, auditing to the workspace's audit log."""
+    with _catalog_and_audit(workspace) as (catalog, _):
         yield catalog
 
 
@@ -94,11 +101,8 @@ def _config(job: Any, workspace: Path | None, key_file: Path | None, *, dry: boo
     """The job's run configuration, from its parameters and its stored policy. A dry run
     gets a throwaway in-memory vault when the policy needs one (the workspace's is not
     touched)."""
-    import dataclasses
-
     from veil.jobs import RunConfig
     from veil.jobs.lifecycle import job_policy
-    from veil.keys.vault import Vault, needs_vault, open_workspace_vault
 
     p = job.parameters
     opts = dict(p["source_options"])
@@ -118,11 +122,45 @@ def _config(job: Any, workspace: Path | None, key_file: Path | None, *, dry: boo
         report=_default_report(job.output) if p["report"] else None,
         s3=_s3_options(p["s3_endpoint"]),
     )
+    return _vault(config, workspace, dry=dry)
+
+
+def _vault(config: Any, workspace: Path | None, *, dry: bool) -> Any:
+    """A vault when the policy needs one: a throwaway in-memory one for a dry run."""
+    import dataclasses
+
+    from veil.keys.vault import Vault, needs_vault, open_workspace_vault
+
     if not needs_vault(config.policy):
         return config
     if dry:
         return dataclasses.replace(config, vault=Vault.open("sqlite://", config.keyring))
-    return dataclasses.replace(config, vault=open_workspace_vault(ws, config.keyring))
+    return dataclasses.replace(
+        config, vault=open_workspace_vault(_workspace(workspace), config.keyring)
+    )
+
+
+@contextlib.contextmanager
+def _inplace_config(job: Any, workspace: Path | None, key_file: Path | None) -> Iterator[Any]:
+    """An in-place job's run configuration for a dry run: its target read as a source (open
+    for the block), its policy, and a throwaway vault if the policy needs one."""
+    from veil.jobs import RunConfig
+    from veil.jobs.inplace import TargetSource, open_job_target
+    from veil.jobs.lifecycle import job_policy
+
+    p = job.parameters
+    with open_job_target(p["target"]) as target:
+        config = RunConfig(
+            source=TargetSource(target),
+            policy=job_policy(job),
+            keyring=_keyring(_workspace(workspace), key_file),
+            output=job.output,
+            dataset=job.dataset,
+            reference_date=_reference_date(p["reference_date"]),
+            report=None,
+        )
+        with _closing_vault(_vault(config, workspace, dry=True)) as config:
+            yield config
 
 
 @contextlib.contextmanager
@@ -140,6 +178,7 @@ def _closing_vault(config: Any) -> Iterator[Any]:
 @job_app.command("create")
 @guarded
 def job_create(
+    ctx: typer.Context,
     dataset: Annotated[
         str | None,
         typer.Option(
@@ -178,12 +217,45 @@ def job_create(
         bool,
         typer.Option("--four-eyes", help="Someone other than the creator must approve the job."),
     ] = False,
+    in_place: Annotated[
+        str | None,
+        typer.Option(
+            "--in-place",
+            metavar="TARGET",
+            help="Anonymize this existing table where it lives (duckdb:///FILE?table=T, "
+            "postgresql://USER@HOST/DB?table=S.T, parquet:///DIR, delta:///DIR; no password) "
+            "instead of --source/--output. The dataset is the target.",
+        ),
+    ] = None,
+    no_keep_backup: Annotated[
+        bool,
+        typer.Option(
+            "--no-keep-backup",
+            help="--in-place: drop the backup after a verified run (the job cannot be rolled back).",
+        ),
+    ] = False,
     workspace: Workspace = None,
 ) -> None:
     """Create a job (pending): the policy and the run's options, never data. Prints its id."""
     from veil.jobs.lifecycle import create_job
     from veil.policy.loader import BUILTIN, load_policy
 
+    if in_place is not None:
+        given = [
+            "--" + name.replace("_", "-").replace("input-path", "input")
+            for name in _SOURCE_OPTIONS
+            if getattr(ctx.get_parameter_source(name), "name", "DEFAULT") != "DEFAULT"
+        ]
+        if given:
+            raise ConfigError(
+                "--in-place TARGET anonymizes an existing table where it lives: it takes no "
+                f"{', '.join(given)} (those are for a job that writes a new version from "
+                "--source to --output; the dataset of an in-place job is its target)"
+            )
+        _create_inplace(in_place, policy, reference_date, no_keep_backup, four_eyes, workspace)
+        return
+    if no_keep_backup:
+        raise ConfigError("--no-keep-backup applies to in-place jobs only (--in-place TARGET)")
     _check_encrypt(format, encrypt)
     if reference_date is not None:
         _reference_date(reference_date)  # checked now, not at run time
@@ -227,6 +299,78 @@ def job_create(
     sys.stdout.write(job.id + "\n")
     err.print(
         f"created job {job.id} (pending): dataset {job.dataset} at {job.output}, policy "
+        f"{job.policy_name} {job.policy_hash[:12]}…; next: veil job dry-run {job.id}",
+        highlight=False,
+        markup=False,
+    )
+
+
+#: options of a job that writes a new version, which an in-place job does not take
+_SOURCE_OPTIONS = (
+    "dataset",
+    "output",
+    "source",
+    "persons",
+    "shape",
+    "gender",
+    "nat",
+    "locale",
+    "seed",
+    "input_path",
+    "base_url",
+    "format",
+    "encrypt",
+    "no_report",
+    "s3_endpoint",
+)
+
+
+def _create_inplace(
+    uri: str,
+    policy: str | None,
+    reference_date: str | None,
+    no_keep_backup: bool,
+    four_eyes: bool,
+    workspace: Path | None,
+) -> None:
+    """``veil job create --in-place TARGET``: a job anonymizing the table where it lives."""
+    from veil.jobs.inplace import KIND, check_target_uri, open_job_target
+    from veil.jobs.lifecycle import create_job
+    from veil.policy.loader import BUILTIN, load_policy
+
+    if policy is None:
+        raise ConfigError(
+            "--in-place needs --policy FILE or a built-in (randomuser, fakerapi, events)"
+        )
+    if reference_date is not None:
+        _reference_date(reference_date)
+    stored = check_target_uri(uri)
+    with open_job_target(stored) as target:  # it must be there, and its reference is the dataset
+        ref, kind = target.ref, target.kind
+    policy_ref = f"builtin:{policy}" if policy in BUILTIN else str(Path(policy).resolve())
+    loaded = load_policy(policy_ref)
+    parameters = {
+        "kind": KIND,
+        "target": stored,
+        "target_kind": kind,
+        "reference_date": reference_date,
+        "keep_backup": not no_keep_backup,
+    }
+    with _catalog(workspace) as catalog:
+        job = create_job(
+            catalog,
+            policy=loaded,
+            policy_ref=policy_ref,
+            dataset=ref,
+            output=ref,
+            parameters=parameters,
+            actor=_actor(),
+            four_eyes=four_eyes,
+        )
+    sys.stdout.write(job.id + "\n")
+    backup = "dropped after a verified run" if no_keep_backup else "kept"
+    err.print(
+        f"created job {job.id} (pending): anonymize {ref} in place (backup {backup}), policy "
         f"{job.policy_name} {job.policy_hash[:12]}…; next: veil job dry-run {job.id}",
         highlight=False,
         markup=False,
@@ -294,11 +438,16 @@ def job_dry_run(
     key_file: KeyFile = None,
 ) -> None:
     """Apply the job's policy to a sample and show what it does (nothing is written)."""
+    from veil.jobs.inplace import is_inplace
     from veil.jobs.lifecycle import dry_run
 
     with _catalog(workspace) as catalog:
-        config = _config(catalog.job(job_id), workspace, key_file, dry=True)
-        with _closing_vault(config):
+        job = catalog.job(job_id)
+        if is_inplace(job):
+            opened = _inplace_config(job, workspace, key_file)
+        else:
+            opened = _closing_vault(_config(job, workspace, key_file, dry=True))
+        with opened as config:
             report = dry_run(catalog, job_id, config, actor=_actor(), sample_rows=sample_rows)
         job = catalog.job(job_id)
     _print_dry_run(report, job)
@@ -346,9 +495,13 @@ def job_run(
 ) -> None:
     """Run an approved job under its dataset's lock; a failure leaves the previous version."""
     from veil.cli.render import RichProgress, summary_table
+    from veil.jobs.inplace import is_inplace
     from veil.jobs.lifecycle import run_job
 
-    with _catalog(workspace) as catalog:
+    with _catalog_and_audit(workspace) as (catalog, audit):
+        if is_inplace(catalog.job(job_id)):
+            _run_inplace(catalog, audit, job_id, workspace, key_file, quiet)
+            return
         config = _config(catalog.job(job_id), workspace, key_file)
         try:
             with (
@@ -359,15 +512,7 @@ def job_run(
         except BaseException:
             _say_how_it_ended(catalog, job_id)
             raise
-    for found in outcome.recovered:
-        err.print(f"recovered job {found.job_id}: {found.note}", highlight=False, markup=False)
-    if outcome.took_over is not None:
-        stale = outcome.took_over
-        err.print(
-            f"took over the stale lock of job {stale.job_id} ({stale.owner.describe()} is gone)",
-            highlight=False,
-            markup=False,
-        )
+    _say_recovered(outcome)
     if not quiet:
         out.print(summary_table(outcome.result))
     job = outcome.job
@@ -377,6 +522,71 @@ def job_run(
         highlight=False,
         markup=False,
     )
+
+
+def _run_inplace(
+    catalog: Any,
+    audit: Any,
+    job_id: str,
+    workspace: Path | None,
+    key_file: Path | None,
+    quiet: bool,
+) -> None:
+    """``veil job run`` of an in-place job: anonymize its table under the dataset's lock."""
+    from veil.cli.render import RichProgress
+    from veil.jobs.lifecycle import job_policy, run_inplace_job
+    from veil.keys.vault import needs_vault, open_workspace_vault
+
+    job = catalog.job(job_id)
+    ws = _workspace(workspace)
+    keyring = _keyring(ws, key_file)
+    when = _reference_date(job.parameters.get("reference_date"))
+    with contextlib.ExitStack() as stack:
+        vault = None
+        if needs_vault(job_policy(job)):
+            vault = open_workspace_vault(ws, keyring)
+            stack.callback(vault.close)
+        try:
+            progress = stack.enter_context(RichProgress(Console(stderr=True, quiet=quiet)))
+            outcome = run_inplace_job(
+                catalog,
+                job_id,
+                keyring=keyring,
+                reference_date=when,
+                actor=_actor(),
+                audit=audit,
+                progress=progress,
+                vault=vault,
+            )
+        except BaseException:
+            _say_how_it_ended(catalog, job_id)
+            raise
+    _say_recovered(outcome)
+    r, job = outcome.result, outcome.job
+    backup = "none"
+    if r.backup is not None:
+        backup = f"{r.backup.ref} ({'kept' if r.backup_kept else 'dropped'})"
+    out.print(
+        f"job {job.id} completed: {r.target} anonymized in place, {r.rows_in:,} rows in, "
+        f"{r.rows_out:,} out ({r.suppressed:,} suppressed); checksum before "
+        f"{r.checksum_before}, after {r.checksum_after}; backup {backup}; version "
+        f"{job.version_id}",
+        highlight=False,
+        markup=False,
+    )
+
+
+def _say_recovered(outcome: Any) -> None:
+    """What a run found and finished of dead runs before its own, and a lock it took over."""
+    for found in outcome.recovered:
+        err.print(f"recovered job {found.job_id}: {found.note}", highlight=False, markup=False)
+    if outcome.took_over is not None:
+        stale = outcome.took_over
+        err.print(
+            f"took over the stale lock of job {stale.job_id} ({stale.owner.describe()} is gone)",
+            highlight=False,
+            markup=False,
+        )
 
 
 def _say_how_it_ended(catalog: Any, job_id: str) -> None:
@@ -397,8 +607,8 @@ def job_rollback(
     """Make the version before a completed job's current again (sink, then catalog)."""
     from veil.jobs.lifecycle import rollback_job
 
-    with _catalog(workspace) as catalog:
-        job, note = rollback_job(catalog, job_id, actor=_actor(), reason=reason)
+    with _catalog_and_audit(workspace) as (catalog, audit):
+        job, note = rollback_job(catalog, job_id, actor=_actor(), reason=reason, audit=audit)
     out.print(f"job {job.id} rolled back: {note}", highlight=False, markup=False)
 
 
@@ -418,7 +628,10 @@ def _status_doc(catalog: Any, job: Any, recovered: list[Any]) -> dict[str, Any]:
     dataset = catalog.dataset(job.dataset)
     version = catalog.version(job.dataset, job.version_id) if job.version_id else None
     lock = catalog.lock(job.dataset)
-    sink_current = _sink_current(job)
+    from veil.jobs.inplace import is_inplace
+
+    # an in-place table has no sink pointer: the catalog's is the only one
+    sink_current = dataset.current_version_id if is_inplace(job) else _sink_current(job)
     return {
         "job": job.to_dict(),
         "transitions": [t.to_dict() for t in catalog.transitions(job.id)],

@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from veil.audit import AuditLog
 from veil.catalog.catalog import Catalog, Job, Lock, Owner, working_on
 from veil.catalog.models import JobState, check_transition
 from veil.errors import (
@@ -46,8 +47,20 @@ from veil.errors import (
     SinkError,
     VeilError,
 )
+from veil.inplace import (
+    BackupVerificationError,
+    InPlaceFailedError,
+    InPlaceResult,
+    RestoreFailedError,
+    Target,
+    TargetChangedError,
+    anonymize_in_place,
+    restore_backup,
+)
+from veil.jobs import inplace as ip
 from veil.jobs.dryrun import DEFAULT_SAMPLE_ROWS, DryRunReport, plan
 from veil.jobs.run import RunConfig, RunProgress, RunResult, run_pipeline
+from veil.keys import Keyring
 from veil.policy import Policy
 from veil.policy.loader import policy_from_dict
 from veil.sinks import S3Options, Sink, open_sink
@@ -57,6 +70,7 @@ S = JobState
 
 __all__ = [
     "ENV_FOUR_EYES",
+    "InPlaceOutcome",
     "JobState",
     "Recovery",
     "RunOutcome",
@@ -69,6 +83,7 @@ __all__ = [
     "maintenance_lock",
     "recover",
     "rollback_job",
+    "run_inplace_job",
     "run_job",
 ]
 
@@ -109,8 +124,10 @@ def create_job(
     four_eyes: bool = False,
 ) -> Job:
     """A new ``pending`` job running ``policy`` (stored whole: what is approved is what
-    runs) with ``parameters`` (source and output options, never data)."""
+    runs) with ``parameters`` (source and output options, never data). An in-place job
+    (``parameters["kind"] == "inplace"``) has the target's reference as dataset and output."""
     return catalog.create_job(
+        target_ref=parameters.get("kind") == ip.KIND,
         dataset=dataset,
         output=output,
         policy_ref=policy_ref,
@@ -159,6 +176,13 @@ def _point(sink: Sink, dataset: str, version_id: str | None) -> None:
 def _restore(job: Job) -> str:
     """After a failed run: make sure the version before the job is current in the sink;
     what was found and done, for the transition's reason."""
+    if ip.is_inplace(job):  # a dead in-place run: its swap is atomic, the table is not checked
+        return (
+            f"the run's process ended before it could say how {job.output} was left: the "
+            "swap is atomic, so the table is either as before the run or fully anonymized; "
+            f"`veil inplace backups {job.output}` lists the backup to put back with "
+            "`veil inplace restore`"
+        )
     sink = job_sink(job)
     manifest = sink.current(job.dataset)
     previous = job.previous_version_id
@@ -330,8 +354,15 @@ def _privacy_summary(privacy: Mapping[str, Any] | None) -> dict[str, Any] | None
     }
 
 
-def _fail(catalog: Catalog, job_id: str, exc: BaseException, actor: str) -> None:
-    """``running`` → ``failed`` → ``rolled_back``, the sink checked in between."""
+def _fail(
+    catalog: Catalog,
+    job_id: str,
+    exc: BaseException,
+    actor: str,
+    note: Callable[[Job], str] = _restore,
+) -> None:
+    """``running`` → ``failed`` → ``rolled_back``, the sink checked in between (``note``:
+    what was found and done, the rolled_back transition's reason)."""
     error = describe_error(exc)
     catalog.transition(
         job_id,
@@ -342,12 +373,11 @@ def _fail(catalog: Catalog, job_id: str, exc: BaseException, actor: str) -> None
         details={"error_type": type(exc).__name__},
     )
     job = catalog.job(job_id)
-    note = _restore(job)
     catalog.transition(
         job_id,
         S.rolled_back,
         actor=actor,
-        reason=note,
+        reason=note(job),
         release_lock=True,
         details={"previous_version_id": job.previous_version_id},
     )
@@ -403,15 +433,218 @@ def run_job(
     return RunOutcome(job, result, stale, recovered)
 
 
+# -- in place -------------------------------------------------------------------------------
+
+
+@dataclass
+class InPlaceOutcome:
+    job: Job
+    result: InPlaceResult
+    took_over: Lock | None = None
+    recovered: list[Recovery] = field(default_factory=list)
+
+
+def _inplace_failure(exc: BaseException, ref: str) -> str:
+    """How a failed in-place run left the table, from what :func:`anonymize_in_place`
+    raised (it restores the table itself), for the rolled_back transition's reason."""
+    if isinstance(exc, InPlaceFailedError):
+        if exc.action == "restored":
+            return f"the table {ref} was restored from backup {exc.backup} and verified"
+        return (
+            f"the table {ref} is as before the run (the swap had not happened; verified "
+            f"against backup {exc.backup})"
+        )
+    if isinstance(exc, RestoreFailedError):
+        return (
+            f"restoring backup {exc.backup} of {ref} failed too: the backup is kept; put it "
+            f"back with `veil inplace restore {ref} --backup {exc.backup}`"
+        )
+    if isinstance(exc, TargetChangedError):
+        return f"another writer changed {ref} after the backup: nothing of this run reached it"
+    if isinstance(exc, BackupVerificationError):
+        return f"the backup of {ref} did not verify: nothing was changed, the table is as it was"
+    return f"the run stopped before changing {ref}: the table is as it was"
+
+
+def run_inplace_job(
+    catalog: Catalog,
+    job_id: str,
+    *,
+    keyring: Keyring,
+    reference_date: datetime,
+    actor: str,
+    audit: AuditLog | None = None,
+    progress: RunProgress | None = None,
+    vault: Any = None,
+) -> InPlaceOutcome:
+    """Run an approved in-place job: the dataset's lock and ``running`` (as
+    :func:`run_job`), :func:`~veil.inplace.anonymize_in_place` on the job's target (audited
+    to ``audit`` by ``actor``), and the version with its lineage recorded (``completed``,
+    lock released). On failure the table is already back (``anonymize_in_place`` restores
+    it); the job ends ``failed`` → ``rolled_back`` saying so, and the error is raised."""
+    recovered = recover(catalog, actor=actor)
+    with working_on(job_id):
+        job, stale = catalog.start_run(job_id, actor=actor, owner=Owner.this_process())
+        done: InPlaceResult | None = None
+        try:
+            if stale is not None:
+                recovered += _recover_holder(catalog, stale, actor)
+            previous = catalog.dataset(job.dataset).current_version_id
+            job = catalog.update_job(job_id, previous_version_id=previous)
+            policy = job_policy(job)
+            with ip.open_job_target(job.parameters["target"]) as target:
+                done = anonymize_in_place(
+                    target,
+                    policy,
+                    keyring,
+                    reference_date=reference_date,
+                    keep_backup=bool(job.parameters.get("keep_backup", True)),
+                    progress=progress,
+                    audit=audit,
+                    actor=actor,
+                    vault=vault,
+                )
+                try:
+                    version = ip.version_id()
+                    backup = done.backup.ref if done.backup else None
+                    kept = "kept" if done.backup_kept else "dropped"
+                    job = catalog.transition(
+                        job_id,
+                        S.completed,
+                        actor=actor,
+                        reason=(
+                            f"{done.target} anonymized in place ({done.rows_out} rows); "
+                            f"backup {backup} ({kept})"
+                        ),
+                        values={"version_id": version, "run_id": version, "finished_at": _now()},
+                        version=ip.version_row(
+                            job,
+                            done,
+                            version,
+                            veil_version=veil_version(),
+                            privacy=_privacy_summary(done.privacy),
+                        ),
+                        pointer=version,
+                        release_lock=True,
+                        details={
+                            "rows": done.rows_out,
+                            "version_id": version,
+                            "previous_version_id": previous,
+                            "backup": backup,
+                            "checksum_before": done.checksum_before,
+                            "checksum_after": done.checksum_after,
+                            "policy_hash": job.policy_hash,
+                            "key_id": done.key_id,
+                        },
+                    )
+                except BaseException as exc:  # the catalog could not record it: undo the swap
+                    note = _undo_inplace(target, done, audit, actor)
+                    with contextlib.suppress(Exception):
+                        _fail(catalog, job_id, exc, actor, note=lambda _: note)
+                    raise
+        except BaseException as exc:
+            if done is None:
+                how = _inplace_failure(exc, job.output)
+                with contextlib.suppress(Exception):
+                    _fail(catalog, job_id, exc, actor, note=lambda _: how)
+            raise
+    return InPlaceOutcome(job, done, stale, recovered)
+
+
+def _undo_inplace(target: Target, done: InPlaceResult, audit: AuditLog | None, actor: str) -> str:
+    """After a swap the catalog could not record: put the backup back (verified)."""
+    if done.backup is None or not done.backup_kept:
+        return (
+            f"{done.target} was anonymized but the catalog could not record it, and the "
+            "backup was dropped (--no-keep-backup): the table stays anonymized"
+        )
+    try:
+        restore_backup(target, done.backup.ref, audit=audit, actor=actor)
+    except Exception as exc:
+        return (
+            f"{done.target} was anonymized but the catalog could not record it, and restoring "
+            f"backup {done.backup.ref} failed ({describe_error(exc)}): put it back with "
+            f"`veil inplace restore {done.target} --backup {done.backup.ref}`"
+        )
+    return (
+        f"the catalog could not record the run: the table {done.target} was restored from "
+        f"backup {done.backup.ref} and verified"
+    )
+
+
+def _rollback_inplace(
+    catalog: Catalog, job: Job, *, actor: str, reason: str | None, audit: AuditLog | None
+) -> tuple[Job, str]:
+    """Put back the backup a completed in-place job took, verified, under the lock."""
+    version = catalog.version(job.dataset, job.version_id) if job.version_id else None
+    lineage = version.source if version is not None else {}
+    backup = lineage.get("backup")
+    if not backup or not lineage.get("backup_kept"):
+        raise JobError(
+            f"job {job.id} dropped its backup of {job.output} after the run (--no-keep-backup):"
+            " there is nothing to restore, and the job stays completed"
+        )
+    restored = False
+    with working_on(job.id):
+        try:
+            stale = catalog.acquire_lock(job.dataset, job.id, Owner.this_process())
+            if stale is not None:
+                _recover_holder(catalog, stale, actor)
+            current = catalog.dataset(job.dataset).current_version_id
+            if current != job.version_id:
+                raise JobError(
+                    f"job {job.id}'s version {job.version_id} of {job.output} is not the "
+                    f"current one ({current or 'none'}): roll back the job that made the "
+                    "current version first"
+                )
+            with ip.open_job_target(job.parameters["target"]) as target:
+                measured = target.measure()
+                if measured.checksum == lineage.get("checksum_before"):
+                    note = f"{job.output} already matched backup {backup} (verified)"
+                elif measured.checksum != lineage.get("checksum_after"):
+                    raise JobError(
+                        f"{job.output} changed after job {job.id} anonymized it (its checksum "
+                        "is neither the run's nor the backup's): restoring would undo that "
+                        f"change; nothing was restored. `veil inplace restore {job.output} "
+                        f"--backup {backup}` restores it anyway"
+                    )
+                else:
+                    put = restore_backup(target, backup, audit=audit, actor=actor)
+                    restored = True
+                    note = (
+                        f"{job.output} restored from backup {put.ref} and verified "
+                        f"({put.rows} rows, checksum {put.checksum})"
+                    )
+            job = catalog.transition(
+                job.id,
+                S.rolled_back,
+                actor=actor,
+                reason=f"{reason}; {note}" if reason else note,
+                pointer=job.previous_version_id,
+                release_lock=True,
+                details={"version_id": job.version_id, "backup": backup, "restored": restored},
+            )
+        except BaseException:
+            catalog.release_lock(job.dataset, job.id)  # a repeated rollback finds it restored
+            raise
+    return job, note
+
+
 # -- rollback -------------------------------------------------------------------------------
 
 
 def rollback_job(
-    catalog: Catalog, job_id: str, *, actor: str, reason: str | None = None
+    catalog: Catalog,
+    job_id: str,
+    *,
+    actor: str,
+    reason: str | None = None,
+    audit: AuditLog | None = None,
 ) -> tuple[Job, str]:
     """Make the version before a completed job's current again (sink first, then the
     catalog), under the dataset's lock; the job ends ``rolled_back``. Refused when a newer
-    version is current (roll that one back first)."""
+    version is current (roll that one back first). An in-place job's backup is put back
+    and verified (``inplace.restore`` audited to ``audit``); refused when it was dropped."""
     recover(catalog, actor=actor)
     job = catalog.job(job_id)
     check_transition(job.id, job.state, S.rolled_back)
@@ -420,6 +653,8 @@ def rollback_job(
             f"job {job.id} failed: its run rolls it back itself; `veil job status {job.id}` "
             "shows when that is done"
         )
+    if ip.is_inplace(job):
+        return _rollback_inplace(catalog, job, actor=actor, reason=reason, audit=audit)
     moved = False
     with working_on(job_id):
         try:
@@ -528,8 +763,8 @@ def _recover_holder(catalog: Catalog, lock: Lock, actor: str) -> list[Recovery]:
         return []
     if job.state in (S.running, S.failed):
         return _recover_run(catalog, job, actor)
-    if job.state != S.completed:
-        return []
+    if job.state != S.completed or ip.is_inplace(job):
+        return []  # an in-place restore is atomic: a repeated rollback finishes it
     if (
         job.version_id != job.previous_version_id
         and _current(job_sink(job), job.dataset) == job.previous_version_id

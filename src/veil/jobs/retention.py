@@ -30,6 +30,7 @@ from typing import Any
 
 from veil.catalog.catalog import Catalog, Dataset
 from veil.errors import ConfigError, DatasetLockedError, VeilError
+from veil.jobs.inplace import is_inplace_dataset
 from veil.jobs.lifecycle import maintenance_lock
 from veil.sinks import S3Options, Sink, open_sink
 
@@ -217,6 +218,13 @@ def collect(
     found: list[Collected] = []
     for dataset in catalog.datasets():
         if output is not None and dataset.output != output:
+            continue
+        if is_inplace_dataset(dataset.name, dataset.output):
+            found.append(
+                Collected(
+                    dataset.name, dataset.output, None, skipped="a table anonymized in place: kept"
+                )
+            )
             continue
         if dataset.retention_days is None:
             found.append(

@@ -53,6 +53,7 @@ from veil.errors import (
     SinkError,
     VeilError,
 )
+from veil.jobs.inplace import is_inplace_dataset
 from veil.jobs.lifecycle import maintenance_lock, veil_version
 from veil.jobs.retention import dataset_sink
 from veil.keys import Keyring
@@ -200,6 +201,8 @@ def find_targets(
     found: list[Target] = []
     for entry in catalog.datasets():
         if dataset is not None and entry.name != dataset:
+            continue
+        if is_inplace_dataset(entry.name, entry.output):  # a table anonymized in place
             continue
         if where is not None and _location_key(entry.output) != where:
             continue
