@@ -111,4 +111,4 @@ def test_a_plain_run_dataset_joins_the_catalog_for_a_hold(veil: Veil) -> None:
     veil("hold", "release", "users", "--reason", "closed")
     assert not (veil.tmp / "out" / "users" / "_legal_hold.json").exists()
     actions = [e["action"] for e in audit_entries(veil.tmp / "ws")]
-    assert actions == ["dataset.register", "dataset.legal_hold", "dataset.legal_hold"]
+    assert actions == ["run", "dataset.register", "dataset.legal_hold", "dataset.legal_hold"]
