@@ -188,3 +188,14 @@ def test_bounded_counts_respect_the_limits(ledger: Ledger) -> None:
             assert total == capped
         else:
             assert total < capped
+
+
+def test_quantile_input_keeps_at_most_max_rows_per_subject(ledger: Ledger) -> None:
+    events = _events()
+    t = _table(events, ledger, "events")
+    per_subject = pa.TableGroupBy(events, "subject_id").aggregate([([], "count_all")])
+    sizes = per_subject.column("count_all").to_pylist()
+    for rows in (1, 3):
+        sql = t._bounded_values("amount", None, Bounds(max_rows=rows))
+        [(kept,)] = t.con.sql(f"SELECT count(*) FROM ({sql})").fetchall()
+        assert kept == sum(min(n, rows) for n in sizes)

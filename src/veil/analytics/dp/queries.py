@@ -267,44 +267,25 @@ class PrivateTable:
         )
         return f"SELECT g, t, n FROM ({ranked}) WHERE gn <= {bounds.max_groups}"
 
-    def _bounded(
-        self, group: str | None, value: str | None, where: str | None, bounds: Bounds
-    ) -> str:
-        """SQL of (g, v) rows after contribution bounding."""
+    def _bounded_values(self, value: str, where: str | None, bounds: Bounds) -> str:
+        """SQL of ``v``: at most ``max_rows`` values per subject (a quantile's input), chosen
+        by a salted hash of the value; a hash aggregate when one value each is kept."""
         s = _quote(self.subject)
-        g = group or "NULL::VARCHAR"
-        v = value or "NULL::BIGINT"
         salt = secrets.randbits(62)
         base = (
-            f"SELECT hash({s}) AS s, {g} AS g, {v} AS v FROM {_quote(self.relation)} "
+            f"SELECT hash({s}) AS s, {value} AS v FROM {_quote(self.relation)} "
             f"WHERE {s} IS NOT NULL AND {self._where(where)}"
         )
-        if bounds.max_rows == 1 and (bounds.max_groups == 1 or group is None):
-            # one row per subject: a hash aggregate picks it (no sort)
+        if bounds.max_rows == 1:
             return (
-                f"SELECT arg_min(g, h) AS g, arg_min(v, h) AS v FROM "
-                f"(SELECT s, g, v, hash(s, g, v, {salt}) AS h FROM ({base})) GROUP BY s"
-            )
-        if group is not None:
-            # the groups each subject keeps, chosen on the (subject, group) pairs: an
-            # aggregation and a semi-join instead of ranking every row
-            pairs = f"SELECT DISTINCT s, g FROM ({base})"
-            if bounds.max_groups == 1:
-                chosen = f"SELECT s, arg_min(g, hash(s, g, {salt})) AS g FROM ({pairs}) GROUP BY s"
-            else:
-                chosen = (
-                    f"SELECT s, g FROM (SELECT s, g, row_number() OVER (PARTITION BY s ORDER BY "
-                    f"hash(s, g, {salt}), g) AS gn FROM ({pairs})) WHERE gn <= {bounds.max_groups}"
-                )
-            base = (
-                f"SELECT b.s, b.g, b.v FROM ({base}) AS b SEMI JOIN ({chosen}) AS c "
-                f"ON b.s = c.s AND b.g IS NOT DISTINCT FROM c.g"
+                f"SELECT arg_min(v, h) AS v FROM "
+                f"(SELECT s, v, hash(s, v, {salt}) AS h FROM ({base})) GROUP BY s"
             )
         ranked = (
-            f"SELECT g, v, row_number() OVER (PARTITION BY s, g ORDER BY hash(v, {salt})) AS rn "
+            f"SELECT v, row_number() OVER (PARTITION BY s ORDER BY hash(v, {salt})) AS rn "
             f"FROM ({base})"
         )
-        return f"SELECT g, v FROM ({ranked}) WHERE rn <= {bounds.max_rows}"
+        return f"SELECT v FROM ({ranked}) WHERE rn <= {bounds.max_rows}"
 
     def _sql(self, sql: str, numpy: bool = False) -> Any:
         """Run ``sql``; a DuckDB error becomes a QueryError with its first line (DuckDB's
@@ -417,9 +398,7 @@ class PrivateTable:
             delta,
         )
         description = f"count by {by or '(all)'}" + (f" where {where}" if where else "")
-        found = self._aggregate(by, None, where, bounds, domain)
-        keys = [_key(k) for k in (domain if by else [None])]  # type: ignore[union-attr]
-        true = np.array([found.get(k, (0, 0))[1] for k in keys], dtype=np.int64)
+        keys, _, true = self._vectors(by, None, where, bounds, domain)
         self._charge(_Plan(description, _mech_name(noise), mech.cost))
         noisy = mech.release(true)
         return self._additive("count", description, noisy, keys if by else None, mech, bounds)
@@ -501,6 +480,18 @@ class PrivateTable:
             f"round(greatest(least(CAST({self._column(column)} AS DOUBLE), {upper}), {lower}))"
             "::BIGINT"
         )
+        return self._vectors(by, value, where, bounds, domain)
+
+    def _vectors(
+        self,
+        by: str | None,
+        value: str | None,
+        where: str | None,
+        bounds: Bounds,
+        domain: Sequence[Any] | None,
+    ) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """``_aggregate``'s sums and counts as vectors over the domain's keys (one entry
+        without ``by``), a key nobody has counting 0."""
         found = self._aggregate(by, value, where, bounds, domain)
         keys = [_key(k) for k in (domain if by else [None])]  # type: ignore[union-attr]
         sums = np.array([found.get(k, (0, 0))[0] for k in keys], dtype=np.int64)
@@ -610,7 +601,7 @@ class PrivateTable:
         )
         value = f"round(CAST({self._column(column)} AS DOUBLE))::BIGINT"
         if self._needs_bounding(bounds, grouped=False):
-            inner = self._bounded(None, value, where, bounds)
+            inner = self._bounded_values(value, where, bounds)
         else:
             inner = (
                 f"SELECT {value} AS v FROM {_quote(self.relation)} WHERE "
