@@ -106,6 +106,17 @@ def _pad_state(pad: np.ndarray, k: np.ndarray, h0: np.ndarray) -> np.ndarray:
     return state
 
 
+@njit(cache=True, inline="always")
+def _store_words(state: np.ndarray, out: np.ndarray) -> None:
+    """The 8 state words, big-endian, into ``out[0:32]`` (a SHA-256 digest)."""
+    for i in range(8):
+        word = state[i]
+        out[4 * i] = (word >> np.uint64(24)) & np.uint64(0xFF)
+        out[4 * i + 1] = (word >> np.uint64(16)) & np.uint64(0xFF)
+        out[4 * i + 2] = (word >> np.uint64(8)) & np.uint64(0xFF)
+        out[4 * i + 3] = word & np.uint64(0xFF)
+
+
 @njit(cache=True)
 def _hmac_one(
     data: np.ndarray,
@@ -140,22 +151,12 @@ def _hmac_one(
     _compress(state, block, w, k)
     # outer: the 32-byte inner digest, padded, after the outer pad block
     block[:] = 0
-    for i in range(8):
-        word = state[i]
-        block[4 * i] = (word >> np.uint64(24)) & np.uint64(0xFF)
-        block[4 * i + 1] = (word >> np.uint64(16)) & np.uint64(0xFF)
-        block[4 * i + 2] = (word >> np.uint64(8)) & np.uint64(0xFF)
-        block[4 * i + 3] = word & np.uint64(0xFF)
+    _store_words(state, block)
     block[32] = 0x80
     block[62] = 0x03  # (64 + 32) * 8 = 768 bits = 0x0300
     state[:] = outer0
     _compress(state, block, w, k)
-    for i in range(8):
-        word = state[i]
-        digest[4 * i] = (word >> np.uint64(24)) & np.uint64(0xFF)
-        digest[4 * i + 1] = (word >> np.uint64(16)) & np.uint64(0xFF)
-        digest[4 * i + 2] = (word >> np.uint64(8)) & np.uint64(0xFF)
-        digest[4 * i + 3] = word & np.uint64(0xFF)
+    _store_words(state, digest)
 
 
 @njit(cache=True, nogil=True)
