@@ -21,13 +21,14 @@ privacy budget) runs in :func:`write_transaction`:
 **Migrations.** The schema is made by Alembic revisions in ``veil/catalog/migrations/``
 (shipped with the package; no ``alembic.ini``): ``0001_budgets`` (the privacy-budget ledger),
 ``0002_audit`` (the hash-chained audit log), ``0003_jobs`` (datasets, versions, jobs, locks),
-``0004_retention`` (deleted and derived versions). :func:`upgrade` brings a catalog to the newest
-revision; everything that opens the catalog calls it. It first reads the revision without a
-lock (at head: nothing to do, the common case); otherwise it migrates inside one write
-transaction: SQLite's ``BEGIN IMMEDIATE`` (the database's write lock, held until the commit),
-PostgreSQL's transaction-scoped advisory lock, so processes opening a fresh catalog at once do
-not race (the second waits, then finds the catalog at head). DDL is transactional on both, so a
-failed migration leaves the catalog as it was. A catalog made before migrations (the ledger's
+``0004_retention`` (deleted and derived versions), ``0005_users`` (the server's users and
+sessions). :func:`upgrade` brings a catalog to the newest revision; everything that opens
+the catalog calls it. It first reads the revision without a lock (at head: nothing to do, the
+common case); otherwise it migrates inside one write transaction: SQLite's ``BEGIN
+IMMEDIATE`` (the database's write lock, held until the commit), PostgreSQL's
+transaction-scoped advisory lock, so processes opening a fresh catalog at once do not race (the
+second waits, then finds the catalog at head). DDL is transactional on both, so a failed
+migration leaves the catalog as it was. A catalog made before migrations (the ledger's
 tables by :func:`create_tables`, no ``alembic_version``) is recognised and stamped
 ``0001_budgets`` first.
 
@@ -70,7 +71,12 @@ _LEGACY_TABLES = ("budgets", "charges", "budget_events")
 metadata = MetaData()
 """Every catalog table is declared on this one ``MetaData``; the migrations build it."""
 
-MODEL_MODULES = ("veil.analytics.dp.ledger", "veil.audit.chain", "veil.catalog.models")
+MODEL_MODULES = (
+    "veil.analytics.dp.ledger",
+    "veil.audit.chain",
+    "veil.catalog.models",
+    "veil.server.auth",
+)
 """The modules that declare catalog tables on :data:`metadata` (see :func:`load_models`)."""
 
 

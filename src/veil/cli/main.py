@@ -704,4 +704,5 @@ from veil.cli import job as _job  # noqa: E402, F401
 from veil.cli import query as _query  # noqa: E402, F401
 from veil.cli import risk as _risk  # noqa: E402, F401
 from veil.cli import scan as _scan  # noqa: E402, F401
+from veil.cli import server as _server  # noqa: E402, F401
 from veil.cli import subject as _subject  # noqa: E402, F401

@@ -602,3 +602,14 @@ def test_cli_uses_veil_database_url(veil: Veil, tmp_path: Path) -> None:
     veil.env["VEIL_DATABASE_URL"] = f"sqlite:///{other}"
     veil("budget", "set", "ana", "users", "--epsilon", "1", "--delta", "0", "--reason", "r")
     assert other.exists() and not (veil.workspace / "catalog.db").exists()
+
+
+def test_budgets_of_lists_one_analysts_budgets_by_dataset(ledger: Ledger) -> None:
+    assert ledger.budgets_of("ana") == []
+    _cap(ledger, 1.0, ds="users")
+    _cap(ledger, 2.0, ds="events")
+    _cap(ledger, 3.0, who="bob", ds="users")
+    _charge(ledger, Cost(epsilon=0.25), ds="events")
+    found = ledger.budgets_of("ana")
+    assert [(b.dataset, b.cap_epsilon) for b in found] == [("events", 2.0), ("users", 1.0)]
+    assert found[0].spent_epsilon == 0.25

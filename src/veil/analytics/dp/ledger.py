@@ -685,6 +685,12 @@ class Ledger(CatalogClient):
             raise NoBudgetError(analyst, dataset)
         return _budget(row)
 
+    def budgets_of(self, analyst: str) -> list[Budget]:
+        """Every budget of ``analyst``, by dataset name (none: an empty list)."""
+        query = select(budgets).where(budgets.c.analyst == analyst).order_by(budgets.c.dataset)
+        with self._engine.connect() as conn:
+            return [_budget(row) for row in conn.execute(query)]
+
     def charges(self, analyst: str, dataset: str) -> list[Charge]:
         """Every charge ever made to the budget, oldest first (before resets too)."""
         with self._engine.connect() as conn:
