@@ -19,6 +19,10 @@ from veil.analytics.dp.mechanisms import (
 )
 
 SAMPLES = 30_000
+# The noise comes from a CSPRNG, never seeded, so a correct sampler fails a goodness-of-fit test
+# at rate ACCEPT: 1e-5 keeps CI from flaking (at 1e-3 the five fits here fail about one run in
+# 200); the power checks below still require p < 1e-6 for a scale 30 % off.
+ACCEPT = 1e-5
 
 
 def _chi_square(samples: np.ndarray, pmf: np.ndarray, support: np.ndarray) -> float:
@@ -57,7 +61,7 @@ def test_discrete_laplace_matches_its_pmf_and_the_test_has_power(epsilon: float)
     samples = _draw(noise)
     bound = int(noise.scale * 8)
     support = np.arange(-bound, bound + 1)
-    assert _chi_square(samples, discrete_laplace_pmf(support, noise.scale), support) > 1e-3
+    assert _chi_square(samples, discrete_laplace_pmf(support, noise.scale), support) > ACCEPT
     for wrong in (0.7, 1.3):  # the same samples against a scale 30 % off must be rejected
         pmf = discrete_laplace_pmf(support, noise.scale * wrong)
         assert _chi_square(samples, pmf, support) < 1e-6
@@ -71,7 +75,7 @@ def test_discrete_gaussian_matches_its_pmf_and_the_test_has_power(rho: float) ->
     samples = _draw(noise)
     bound = int(noise.scale * 6)
     support = np.arange(-bound, bound + 1)
-    assert _chi_square(samples, discrete_gaussian_pmf(support, noise.scale), support) > 1e-3
+    assert _chi_square(samples, discrete_gaussian_pmf(support, noise.scale), support) > ACCEPT
     for wrong in (0.7, 1.3):
         pmf = discrete_gaussian_pmf(support, noise.scale * wrong)
         assert _chi_square(samples, pmf, support) < 1e-6
@@ -81,12 +85,13 @@ def test_threshold_counts_carry_laplace_noise_and_hide_rare_keys() -> None:
     release = ThresholdRelease.calibrate(groups=1, rows=1, epsilon=1.0, delta=1e-6)
     assert release.cost.epsilon <= 1.0 and release.cost.delta <= 1e-6
     big = {f"k{i}": 10_000 for i in range(SAMPLES // 10)}
+    assert set(release.release(big)) == set(big)  # released in parts on threads: none lost
     samples = np.concatenate(
         [np.array(list(release.release(big).values())) - 10_000 for _ in range(10)]
     )
     bound = int(release.scale * 8)
     support = np.arange(-bound, bound + 1)
-    assert _chi_square(samples, discrete_laplace_pmf(support, release.scale), support) > 1e-3
+    assert _chi_square(samples, discrete_laplace_pmf(support, release.scale), support) > ACCEPT
     rare = {f"r{i}": 1 for i in range(20_000)}
     assert release.release(rare) == {}  # each would need a δ-probability event
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pyarrow as pa
 import pytest
 
 from veil.analytics.dp import BudgetExceededError, Ledger, mechanisms
+from veil.analytics.dp.filters import FilterError, check_row_filter
 from veil.analytics.dp.queries import Bounds, PrivateTable, QueryError
 
 
@@ -199,3 +201,47 @@ def test_quantile_input_keeps_at_most_max_rows_per_subject(ledger: Ledger) -> No
         sql = t._bounded_values("amount", None, Bounds(max_rows=rows))
         [(kept,)] = t.con.sql(f"SELECT count(*) FROM ({sql})").fetchall()
         assert kept == sum(min(n, rows) for n in sizes)
+
+
+# -- row filters ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "age > 30 AND country = 'DE'",
+        "age BETWEEN 20 AND 40 OR country IN ('FR', 'IT')",
+        "lower(country) LIKE 'd%' AND CAST(age AS INTEGER) % 2 = 0",
+        "CASE WHEN age > 60 THEN TRUE ELSE FALSE END",
+    ],
+)
+def test_row_level_filters_are_accepted(where: str) -> None:
+    assert check_row_filter(where) == where
+
+
+@pytest.mark.parametrize(
+    ("where", "named"),
+    [
+        ("age > (SELECT avg(age) FROM t)", "subquery"),
+        ("age IN (SELECT age FROM t WHERE country = 'DE')", "subquery"),
+        ("EXISTS (SELECT 1 FROM read_csv('/etc/passwd'))", "subquery"),
+        ("count(*) OVER () > 10", "window function"),
+        ("sum(age) > 100", "aggregate sum()"),
+        ("nextval('s') > 1", "nextval"),
+        ("age > 1) GROUP BY (age", "one expression"),
+        ("age > 1) UNION SELECT 1 FROM t WHERE (TRUE", "one expression"),
+        ("age > 1; DROP TABLE t", "';'"),
+        ("age > 1 -- )", "'--'"),
+        ("age >", "not valid SQL"),
+    ],
+)
+def test_filters_that_look_beyond_the_row_are_refused(where: str, named: str) -> None:
+    with pytest.raises(FilterError, match=re.escape(named)):
+        check_row_filter(where)
+
+
+def test_a_query_refuses_a_filter_before_charging(ledger: Ledger) -> None:
+    pt = _table(_users(200), ledger)
+    with pytest.raises(FilterError, match="subquery"):
+        pt.count(where="age > (SELECT avg(age) FROM veil_private)", epsilon=1.0)
+    assert ledger.charges("ana", "users") == []

@@ -11,7 +11,10 @@ one subject **with all of their rows**, so every query first bounds what one sub
 chosen per subject by a salted hash (a stable transformation: what is kept of a subject depends
 on that subject's rows only). Subjects are partitioned by a 64-bit hash of their id, which is
 much faster to group on than text; two subjects whose ids collide are bounded together as one,
-which only ever keeps less of each, so the bound still holds for every subject. Numeric values
+which only ever keeps less of each, so the bound still holds for every subject. Bounding runs
+in DuckDB SQL for a table's first such query; from the second on, the table keeps its rows
+sorted by subject (:class:`~veil.analytics.dp.bounding.SubjectOrder`) and bounds in one
+compiled pass, 10–20× faster on events. Numeric values
 are clamped to ``[lower, upper]``, bounds that the analyst declares up front: veil never looks
 at the data to choose them. When no subject has more rows than the bounds keep (users: one row
 each; profiled once per table), bounding is the identity and is skipped. Aggregation then runs in
@@ -45,6 +48,7 @@ from __future__ import annotations
 import math
 import re
 import secrets
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -53,6 +57,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from veil.analytics.dp.bounding import SubjectOrder
+from veil.analytics.dp.filters import check_row_filter
 from veil.analytics.dp.ledger import Cost, Ledger
 from veil.analytics.dp.mechanisms import (
     IntegerNoise,
@@ -131,6 +137,10 @@ class PrivateTable:
     """Differentially private queries over ``relation`` in ``con``, charged to ``ledger``.
 
     ``relation`` is a table or view name in ``con``; ``dataset`` is the ledger's name for it.
+    It must not change while the object is used (a committed version, an Arrow table): the
+    subject profile and the subject order are computed once. ``subject_order`` says when to
+    sort the rows by subject for fast bounding: "auto" on the second query that bounds (a
+    one-off query is cheaper in SQL), "always" on the first, "never".
     """
 
     def __init__(
@@ -143,6 +153,7 @@ class PrivateTable:
         analyst: str,
         dataset: str,
         confidence: float = 0.95,
+        subject_order: Literal["auto", "always", "never"] = "auto",
     ) -> None:
         self.con = con
         self.relation = relation
@@ -157,6 +168,10 @@ class PrivateTable:
             raise QueryError(f"the subject column {subject!r} is not in {dataset!r}")
         self.subject = subject
         self._profile: int | None = None
+        self._order_mode = subject_order
+        self._order: SubjectOrder | None = None
+        self._order_lock = threading.Lock()
+        self._bounded_queries = 0
 
     @classmethod
     def from_arrow(cls, table: pa.Table, **kwargs: Any) -> PrivateTable:
@@ -207,6 +222,8 @@ class PrivateTable:
         s = _quote(self.subject)
         if by is not None and domain is not None:
             self._in_domain(by, domain)  # validates the domain
+        if by is not None and domain is None:  # keys nobody declared: a null is no key
+            where = self._join(where, f"{self._column(by)} IS NOT NULL")
         if not self._needs_bounding(bounds, by is not None):
             g = self._column(by) if by else "NULL::VARCHAR"
             v = value or "NULL::BIGINT"
@@ -222,10 +239,55 @@ class PrivateTable:
                 found = {k: v for k, v in found.items() if k in keep}
             return found
         group = f"CAST({self._column(by)} AS VARCHAR)" if by else None
+        order = self._subject_order()
+        if order is not None:
+            return self._aggregate_ordered(order, group, value, where, bounds, domain)
         filt = self._join(where, self._in_domain(by, domain) if by and domain else None)
         inner = self._bounded_pairs(group, value, filt, bounds)
         sql = f"SELECT g, sum(t)::BIGINT, sum(n)::BIGINT FROM ({inner}) GROUP BY g"
         return {str(k): (int(t or 0), int(n or 0)) for k, t, n in self._sql(sql)}
+
+    def _subject_order(self) -> SubjectOrder | None:
+        """The rows grouped by subject for the compiled bounding pass (:mod:`.bounding`):
+        built on the table's second query that needs bounding ("auto": a one-off query, such
+        as one ``veil query`` command, is cheaper in SQL than building the order), on the
+        first ("always"), or never ("never": bounding stays in SQL)."""
+        with self._order_lock:
+            if self._order is None and self._order_mode != "never":
+                self._bounded_queries += 1
+                if self._order_mode == "always" or self._bounded_queries >= 2:
+                    self._order = SubjectOrder(self._fetch, f"hash({_quote(self.subject)})")
+            return self._order
+
+    def _fetch(self, expression: str) -> pa.ChunkedArray:
+        """``expression`` over the rows that have a subject, in the relation's order."""
+        s = _quote(self.subject)
+        sql = f"SELECT {expression} AS c FROM {_quote(self.relation)} WHERE {s} IS NOT NULL"
+        return self._sql(sql, fetch="arrow").column(0)
+
+    def _aggregate_ordered(
+        self,
+        order: SubjectOrder,
+        group: str | None,
+        value: str | None,
+        where: str | None,
+        bounds: Bounds,
+        domain: Sequence[Any] | None,
+    ) -> dict[str, tuple[int, int]]:
+        """``_aggregate``'s bounded path on the subject order (the same rule as the SQL of
+        :meth:`_bounded_pairs`, in one compiled pass)."""
+        keep = None
+        if where:
+            keep = order.array(f"coalesce(CAST(({where}) AS BOOLEAN), FALSE)", "filter")[0]
+        return order.aggregate(
+            order.keys(group) if group else None,
+            [_key(k) for k in domain] if group and domain is not None else None,
+            order.array(value, "value") if value else None,
+            keep,
+            max_groups=bounds.max_groups,
+            max_rows=bounds.max_rows,
+            salt=secrets.randbits(63),
+        )
 
     def _bounded_pairs(
         self, group: str | None, value: str | None, where: str | None, bounds: Bounds
@@ -287,13 +349,15 @@ class PrivateTable:
         )
         return f"SELECT v FROM ({ranked}) WHERE rn <= {bounds.max_rows}"
 
-    def _sql(self, sql: str, numpy: bool = False) -> Any:
+    def _sql(self, sql: str, fetch: Literal["rows", "numpy", "arrow"] = "rows") -> Any:
         """Run ``sql``; a DuckDB error becomes a QueryError with its first line (DuckDB's
         messages name columns and types; a conversion error may quote a value, so those are
         reported without the message)."""
         try:
             relation = self.con.sql(sql)
-            return relation.fetchnumpy() if numpy else relation.fetchall()
+            if fetch == "arrow":
+                return relation.to_arrow_table()
+            return relation.fetchnumpy() if fetch == "numpy" else relation.fetchall()
         except duckdb.ConversionException:
             raise QueryError(
                 "a value could not be converted (is the column numeric for this query?)"
@@ -383,6 +447,7 @@ class PrivateTable:
         """Rows per key of ``by`` (one count without it), over ``domain`` when declared;
         without a domain, keys go through the threshold mechanism (needs ``delta``)."""
         bounds = bounds or Bounds()
+        where = _row_filter(where)
         if by is not None and domain is None:
             return self._count_unknown_keys(by, where, bounds, epsilon, delta, keys_limit=None)
         if by is not None:
@@ -424,6 +489,7 @@ class PrivateTable:
     ) -> Answer:
         """Sum of ``column`` clamped to ``[lower, upper]`` and rounded to integers."""
         bounds = bounds or Bounds()
+        where = _row_filter(where)
         if by is not None and domain is None:
             raise QueryError(
                 "a grouped sum needs the groups' domain (declared keys); discover keys first "
@@ -516,6 +582,7 @@ class PrivateTable:
         """Noisy sum / noisy count, each with half the budget; the interval combines both
         intervals (each at half the error rate), so it holds at ``confidence``."""
         bounds = bounds or Bounds()
+        where = _row_filter(where)
         if by is not None and domain is None:
             raise QueryError("a grouped mean needs the groups' domain (declared keys)")
         half = {
@@ -585,6 +652,7 @@ class PrivateTable:
     ) -> Answer:
         """The ``q`` quantile (0.5: the median) among declared integer ``candidates``."""
         bounds = bounds or Bounds()
+        where = _row_filter(where)
         if not 0 <= q <= 1:
             raise QueryError("q must be between 0 and 1")
         if len(candidates) < 2 or list(candidates) != sorted(set(candidates)):
@@ -607,7 +675,7 @@ class PrivateTable:
                 f"SELECT {value} AS v FROM {_quote(self.relation)} WHERE "
                 f"{_quote(self.subject)} IS NOT NULL AND {self._where(where)}"
             )
-        data = self._sql(f"SELECT v FROM ({inner}) WHERE v IS NOT NULL", numpy=True)["v"]
+        data = self._sql(f"SELECT v FROM ({inner}) WHERE v IS NOT NULL", fetch="numpy")["v"]
         self._charge(_Plan(description, "exponential mechanism (OpenDP private quantile)", cost))
         answer, _, _ = private_quantile(
             np.asarray(data, dtype=np.int64),
@@ -647,6 +715,7 @@ class PrivateTable:
         the Laplace threshold mechanism, then the k largest released ones."""
         if k < 1:
             raise QueryError("k must be at least 1")
+        where = _row_filter(where)
         return self._count_unknown_keys(by, where, bounds or Bounds(), epsilon, delta, k)
 
     def _count_unknown_keys(
@@ -671,9 +740,7 @@ class PrivateTable:
             f" where {where}" if where else ""
         )
         mechanism = "laplace threshold"
-        found = self._aggregate(
-            by, None, self._join(where, f"{self._column(by)} IS NOT NULL"), bounds, None
-        )
+        found = self._aggregate(by, None, where, bounds, None)
         counts = {k: n for k, (_, n) in found.items()}
         self._charge(_Plan(description, mechanism, release.cost))
         released = release.release(counts)
@@ -698,6 +765,11 @@ class PrivateTable:
     def _join(*conditions: str | None) -> str | None:
         parts = [f"({c})" for c in conditions if c]
         return " AND ".join(parts) if parts else None
+
+
+def _row_filter(where: str | None) -> str | None:
+    """``where`` if it is a row-level predicate (:mod:`.filters`); None stays None."""
+    return None if where is None else check_row_filter(where)
 
 
 def _key(value: Any) -> str:
