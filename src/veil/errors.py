@@ -222,6 +222,20 @@ class FourEyesError(JobError):
         )
 
 
+class LockLostError(JobError):
+    """A job's dataset lock was taken over while it ran (its heartbeat had stopped for longer
+    than the lock lifetime): it must not complete."""
+
+    exit_code = 7
+
+    def __init__(self, dataset: str, job_id: str) -> None:
+        super().__init__(
+            f"job {job_id} lost the lock of dataset {dataset!r} while it ran (its heartbeat "
+            "was older than VEIL_LOCK_TTL, so another process took the lock over); the run is "
+            "not recorded: run the job again"
+        )
+
+
 class DatasetLockedError(JobError):
     """Another job holds the dataset's lock (it is running, or rolling back)."""
 

@@ -12,20 +12,21 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from veil.catalog.catalog import Catalog, Owner, working_on
+from veil.catalog.catalog import Catalog, Owner, lock_ttl, working_on
 from veil.catalog.db import make_engine
-from veil.catalog.models import TRANSITIONS, JobState, jobs
+from veil.catalog.models import TRANSITIONS, JobState, dataset_locks, jobs
 from veil.errors import (
     ConfigError,
     DatasetLockedError,
     InvalidTransitionError,
     JobNotFoundError,
+    LockLostError,
 )
 
 S = JobState
@@ -214,6 +215,84 @@ def test_a_stale_lock_is_taken_over_and_a_foreign_host_one_is_not(
     catalog.acquire_lock("users", "job-y", elsewhere)
     with pytest.raises(DatasetLockedError, match="some-other-host"):
         catalog.acquire_lock("users", "job-z", Owner.this_process())
+
+
+def _age_heartbeat(url: str, dataset: str, seconds: float) -> None:
+    """Make the lock's last beat ``seconds`` old (as if its host stopped beating)."""
+    engine = make_engine(url)
+    when = datetime.now(UTC) - timedelta(seconds=seconds)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(dataset_locks)
+            .where(dataset_locks.c.dataset == dataset)
+            .values(heartbeat_at=when, acquired_at=when)
+        )
+    engine.dispose()
+
+
+def test_a_lock_from_another_host_is_live_while_it_beats_and_dead_after_the_ttl(
+    catalog: Catalog, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VEIL_LOCK_TTL", "30")
+    job = _job(catalog)
+    elsewhere = Owner("some-other-host", 4242)
+    catalog.acquire_lock("users", "job-remote", elsewhere)
+    assert catalog.beat("users", "job-remote", elsewhere)
+    assert not catalog.beat("users", "job-remote", Owner("third-host", 1))  # not the holder
+    _age_heartbeat(db_url, "users", 20)  # within the lifetime: still live
+    with pytest.raises(DatasetLockedError, match="some-other-host"):
+        catalog.acquire_lock("users", job.id, Owner.this_process())
+    _age_heartbeat(db_url, "users", 31)
+    lock = catalog.lock("users")
+    assert lock is not None and lock.dead()
+    with working_on(job.id):
+        stale = catalog.acquire_lock("users", job.id, Owner.this_process())
+    assert stale is not None and stale.job_id == "job-remote" and stale.host == "some-other-host"
+    assert not catalog.beat("users", "job-remote", elsewhere)  # the old holder lost it
+    catalog.release_lock("users", job.id)
+
+
+def test_a_job_whose_lock_was_taken_over_cannot_complete(
+    catalog: Catalog, db_url: str
+) -> None:
+    job = _job(catalog)
+    _force(db_url, job.id, S.approved)
+    with working_on(job.id):
+        catalog.start_run(job.id, actor="bob", owner=Owner.this_process())
+    engine = make_engine(db_url)
+    with engine.begin() as conn:  # as if another host took the lock over meanwhile
+        conn.execute(sa.update(dataset_locks).values(job_id="job-taker", host="other", pid=9))
+    engine.dispose()
+    with pytest.raises(LockLostError, match="lost the lock of dataset 'users'"):
+        catalog.transition(job.id, S.completed, actor="bob", reason="done", release_lock=True)
+    assert catalog.job(job.id).state == "running"  # nothing of the transition was written
+    lock = catalog.lock("users")
+    assert lock is not None and lock.job_id == "job-taker"
+
+
+def test_holding_keeps_the_heartbeat_fresh(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VEIL_LOCK_TTL", "1")  # a beat every 0.25 s
+    _job(catalog)
+    with catalog.holding("users", "job-h"):
+        catalog.acquire_lock("users", "job-h", Owner.this_process())
+        first = catalog.lock("users")
+        assert first is not None and first.heartbeat_at is None
+        time.sleep(0.8)
+        beat = catalog.lock("users")
+        assert beat is not None and beat.heartbeat_at is not None
+        age = datetime.now(UTC) - beat.heartbeat_at.astimezone(UTC)
+        assert age < timedelta(seconds=0.6)
+        catalog.release_lock("users", "job-h")
+    assert not any(t.name == "veil-lock-users" for t in threading.enumerate())
+
+
+@pytest.mark.parametrize("raw", ["0", "-5", "soon", "100000"])
+def test_the_lock_lifetime_is_checked(raw: str) -> None:
+    with pytest.raises(ConfigError, match="VEIL_LOCK_TTL"):
+        lock_ttl({"VEIL_LOCK_TTL": raw})
+    assert lock_ttl({}) == timedelta(seconds=120)
 
 
 def test_a_lock_of_this_process_is_live_only_while_its_job_is_worked_on(

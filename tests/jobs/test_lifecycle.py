@@ -11,14 +11,16 @@ import subprocess
 import sys
 import threading
 from collections.abc import Collection, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pytest
+import sqlalchemy as sa
 
 from veil.catalog.catalog import Catalog, Owner
-from veil.catalog.models import JobState
+from veil.catalog.models import JobState, dataset_locks
 from veil.errors import (
     DatasetLockedError,
     FourEyesError,
@@ -475,6 +477,31 @@ def test_a_run_whose_process_died_is_recovered(
     assert sink.current("users")["version_id"] == first.version_id != written.version_id
     assert catalog.lock("users") is None
     assert recover(catalog, actor="carol") == []
+
+
+def test_a_run_on_a_host_that_stopped_beating_is_recovered_and_cannot_complete(
+    catalog: Catalog, tmp_path: Path, keyring: Keyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A runner on another host cannot be looked up: its lock's heartbeat decides. Once the
+    heartbeat is older than the lock lifetime, recovery ends the job failed → rolled_back, and
+    the cut-off runner can no longer complete it (the state machine fences it out)."""
+    monkeypatch.setenv("VEIL_LOCK_TTL", "30")
+    first = _completed(catalog, tmp_path, keyring)
+    job = _approved(catalog, tmp_path, keyring)
+    remote = Owner("host-that-died", 777)
+    catalog.start_run(job.id, actor="bob", owner=remote)
+    catalog.update_job(job.id, previous_version_id=first.version_id)
+    assert catalog.beat("users", job.id, remote)
+    assert recover(catalog, actor="carol") == []  # it beat just now: alive
+    old = datetime.now(UTC) - timedelta(seconds=31)
+    with catalog._engine.begin() as conn:
+        conn.execute(sa.update(dataset_locks).values(heartbeat_at=old))
+    [found] = recover(catalog, actor="carol")
+    assert found.job_id == job.id
+    assert _states(catalog, job.id)[-3:] == ["running", "failed", "rolled_back"]
+    assert catalog.lock("users") is None
+    with pytest.raises(InvalidTransitionError):
+        catalog.transition(job.id, JobState.completed, actor="bob", reason="late")
 
 
 def test_an_interrupted_rollback_is_finished(

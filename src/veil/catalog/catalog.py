@@ -13,19 +13,30 @@ commit: an audit log kept in the same database takes its own write lock.
 ``/proc/<pid>/stat``; a reused pid then does not pass for the owner). A second job finds the
 row and fails at once with :class:`~veil.errors.DatasetLockedError` naming the holder, unless
 the holder is dead: on this host, its pid is gone, a zombie, or a different process; in this
-process, it is no longer active. A dead holder's lock is taken over, and the caller is told
-(:meth:`Catalog.start_run` returns it). A holder on another host is never judged dead.
+process, it is no longer active; on another host, whose processes cannot be looked up, its
+heartbeat is older than the lock lifetime. A dead holder's lock is taken over, and the caller
+is told (:meth:`Catalog.start_run` returns it).
+
+**Heartbeats.** While a process works under a lock (:meth:`Catalog.holding`), a thread
+refreshes the lock's ``heartbeat_at`` every lifetime / 4. The lifetime is ``VEIL_LOCK_TTL``
+seconds (default 120): longer than any pause a live holder may have (a stalled catalog
+connection), shorter than an operator wants to wait after a host died. A holder that was only cut
+off cannot complete its job afterwards: completing requires still holding the lock
+(:class:`~veil.errors.LockLostError` otherwise, and the run ends ``failed`` → ``rolled_back``
+like any failed run), and the taker ends the dead holder's job ``failed`` → ``rolled_back``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import socket
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -45,12 +56,13 @@ from veil.catalog.models import (
     job_transitions,
     jobs,
 )
-from veil.errors import ConfigError, DatasetLockedError, JobNotFoundError
+from veil.errors import ConfigError, DatasetLockedError, JobNotFoundError, LockLostError
 from veil.sinks.layout import check_dataset_name
 
 #: job ids this process is running or rolling back: a lock of this pid for any other job is
 #: left over from an earlier failure in the same process
 _ACTIVE: set[str] = set()
+log = logging.getLogger("veil.catalog")
 _KEEP = object()  # "leave the dataset's pointer as it is"
 _HAS_PROC = Path("/proc/self/stat").exists()
 
@@ -67,6 +79,25 @@ def working_on(job_id: str) -> Iterator[None]:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+ENV_LOCK_TTL = "VEIL_LOCK_TTL"
+_DEFAULT_LOCK_TTL = 120.0
+
+
+def lock_ttl(environ: Mapping[str, str] | None = None) -> timedelta:
+    """How long a lock held from another host lives without a heartbeat (``VEIL_LOCK_TTL``
+    seconds, default 120)."""
+    raw = (os.environ if environ is None else environ).get(ENV_LOCK_TTL)
+    if raw is None:
+        return timedelta(seconds=_DEFAULT_LOCK_TTL)
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 1 <= seconds <= 86_400:
+        raise ConfigError(f"{ENV_LOCK_TTL} must be a number of seconds from 1 to 86400")
+    return timedelta(seconds=seconds)
 
 
 def _utc(value: datetime) -> datetime:
@@ -255,10 +286,20 @@ class Lock:
     pid: int
     token: str | None
     acquired_at: datetime
+    heartbeat_at: datetime | None = None
 
     @property
     def owner(self) -> Owner:
         return Owner(self.host, self.pid, self.token)
+
+    def dead(self, now: datetime | None = None) -> bool:
+        """Whether the holder is gone: its process, when it is on this host; else its
+        heartbeat (or, before the first, its acquisition) is older than :func:`lock_ttl`."""
+        alive = self.owner.alive(self.job_id)
+        if alive is not None:
+            return not alive
+        last = _utc(self.heartbeat_at or self.acquired_at)
+        return (now or _now()) - last > lock_ttl()
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(self)
@@ -641,7 +682,9 @@ class Catalog(CatalogClient):
                     .values(current_version_id=pointer, updated_at=_now())
                 )
             if release_lock:
-                self._release(conn, before.dataset, job_id)
+                held = self._release(conn, before.dataset, job_id)
+                if not held and target is JobState.completed:  # fenced: taken over meanwhile
+                    raise LockLostError(before.dataset, job_id)
             return before
 
         before = self._retrying(work)
@@ -667,12 +710,13 @@ class Catalog(CatalogClient):
             "pid": owner.pid,
             "token": owner.token,
             "acquired_at": _now(),
+            "heartbeat_at": None,
         }
         if row is None:
             conn.execute(insert(dataset_locks).values(dataset=dataset, **values))
             return None
         held = _record(Lock, row)
-        if held.owner.alive(held.job_id) is not False:
+        if not held.dead():
             raise DatasetLockedError(
                 dataset, held.job_id, held.host, held.pid, held.acquired_at.isoformat()
             )
@@ -681,17 +725,52 @@ class Catalog(CatalogClient):
         return held
 
     @staticmethod
-    def _release(conn: Connection, dataset: str, job_id: str, owner: Owner | None = None) -> None:
+    def _release(conn: Connection, dataset: str, job_id: str, owner: Owner | None = None) -> bool:
+        """Delete the lock if ``job_id`` (of ``owner``, given) holds it; whether it did."""
         t = dataset_locks.c
         where = [t.dataset == dataset, t.job_id == job_id]
         if owner is not None:
             where += [t.host == owner.host, t.pid == owner.pid]
-        conn.execute(delete(dataset_locks).where(*where))
+        return bool(conn.execute(delete(dataset_locks).where(*where)).rowcount)
 
     def acquire_lock(self, dataset: str, job_id: str, owner: Owner) -> Lock | None:
         """Take ``dataset``'s lock for ``job_id`` (see the module docstring); returns the stale
         lock it took over, or ``None``. :class:`DatasetLockedError` if a live job holds it."""
         return self._retrying(lambda conn: self._take(conn, dataset, job_id, owner))
+
+    def beat(self, dataset: str, job_id: str, owner: Owner) -> bool:
+        """Refresh the heartbeat of ``dataset``'s lock if ``job_id`` of ``owner`` holds it;
+        whether it does."""
+        t = dataset_locks.c
+        held = [t.dataset == dataset, t.job_id == job_id, t.host == owner.host, t.pid == owner.pid]
+        with write_transaction(self._engine) as conn:
+            done = conn.execute(update(dataset_locks).where(*held).values(heartbeat_at=_now()))
+        return bool(done.rowcount)
+
+    @contextmanager
+    def holding(self, dataset: str, job_id: str) -> Iterator[None]:
+        """Work on ``job_id`` in this process (:func:`working_on`) while a thread keeps the
+        heartbeat of its lock on ``dataset`` fresh: every lock lifetime / 4, from before the
+        lock is taken (a beat changes nothing until then) to the end of the block."""
+        stop = threading.Event()
+        owner = Owner.this_process()
+        interval = lock_ttl().total_seconds() / 4
+
+        def beat() -> None:
+            while not stop.wait(interval):
+                try:
+                    self.beat(dataset, job_id, owner)
+                except Exception as exc:  # the catalog is unreachable: the next beat retries
+                    log.warning("lock heartbeat for %s failed: %s", dataset, type(exc).__name__)
+
+        thread = threading.Thread(target=beat, name=f"veil-lock-{dataset}", daemon=True)
+        with working_on(job_id):
+            thread.start()
+            try:
+                yield
+            finally:
+                stop.set()
+                thread.join()
 
     def release_lock(self, dataset: str, job_id: str, owner: Owner | None = None) -> None:
         """Release ``dataset``'s lock if ``job_id`` holds it (and, given, that ``owner``)."""

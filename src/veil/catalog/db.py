@@ -22,15 +22,15 @@ privacy budget) runs in :func:`write_transaction`:
 (shipped with the package; no ``alembic.ini``): ``0001_budgets`` (the privacy-budget ledger),
 ``0002_audit`` (the hash-chained audit log), ``0003_jobs`` (datasets, versions, jobs, locks),
 ``0004_retention`` (deleted and derived versions), ``0005_users`` (the server's users and
-sessions). :func:`upgrade` brings a catalog to the newest revision; everything that opens
-the catalog calls it. It first reads the revision without a lock (at head: nothing to do, the
-common case); otherwise it migrates inside one write transaction: SQLite's ``BEGIN
-IMMEDIATE`` (the database's write lock, held until the commit), PostgreSQL's
-transaction-scoped advisory lock, so processes opening a fresh catalog at once do not race (the
-second waits, then finds the catalog at head). DDL is transactional on both, so a failed
-migration leaves the catalog as it was. A catalog made before migrations (the ledger's
-tables by :func:`create_tables`, no ``alembic_version``) is recognised and stamped
-``0001_budgets`` first.
+sessions), ``0006_lock_heartbeat`` (the heartbeat of dataset locks). :func:`upgrade` brings a
+catalog to the newest revision; everything that opens the catalog calls it. It first reads the
+revision without a lock (at head: nothing to do, the common case); otherwise it migrates inside
+one write transaction: SQLite's ``BEGIN IMMEDIATE`` (the database's write lock, held until the
+commit), PostgreSQL's transaction-scoped advisory lock, so processes opening a fresh catalog at
+once do not race (the second waits, then finds the catalog at head). DDL is transactional on
+both, so a failed migration leaves the catalog as it was. A catalog made before migrations
+(the ledger's tables by :func:`create_tables`, no ``alembic_version``) is recognised and
+stamped ``0001_budgets`` first.
 
 A new revision: write ``versions/NNNN_name.py`` by hand or with
 ``alembic.command.revision(alembic_config(), message=..., rev_id="NNNN_name")``; declare its

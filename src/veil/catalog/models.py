@@ -20,7 +20,8 @@ Tables (declared on :data:`veil.catalog.db.metadata`, made by the migrations ``0
   dry-run's summary (counts and warnings, no values), approval, and the process running it.
 - ``job_transitions``: every state change: job, from, to, actor, time, reason.
 - ``dataset_locks``: at most one row per dataset: the job writing it and its process (host,
-  pid, start time). Taken and released in write transactions (see :mod:`veil.catalog.catalog`).
+  pid, start time), and the holder's last heartbeat. Taken and released in write transactions
+  (see :mod:`veil.catalog.catalog`).
 - ``catalog_settings``: catalog-wide settings (``four_eyes``).
 
 The job states::
@@ -165,6 +166,7 @@ dataset_locks = Table(
     Column("pid", Integer, nullable=False),
     Column("token", String(64), nullable=True),  # the process's start time, against pid reuse
     _when("acquired_at"),
+    _when("heartbeat_at", nullable=True),  # refreshed by the holder while it works (0006)
 )
 catalog_settings = Table(
     "catalog_settings",

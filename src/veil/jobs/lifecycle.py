@@ -37,7 +37,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from veil.audit import AuditLog
-from veil.catalog.catalog import Catalog, Job, Lock, Owner, working_on
+from veil.catalog.catalog import Catalog, Job, Lock, Owner
 from veil.catalog.models import JobState, check_transition
 from veil.errors import (
     FourEyesError,
@@ -396,7 +396,7 @@ def run_job(
     Raises what the run raised, after the job ended ``rolled_back``.
     """
     recovered = recover(catalog, actor=actor)
-    with working_on(job_id):
+    with catalog.holding(catalog.job(job_id).dataset, job_id):
         job, stale = catalog.start_run(job_id, actor=actor, owner=Owner.this_process())
         try:
             if stale is not None:
@@ -483,7 +483,7 @@ def run_inplace_job(
     lock released). On failure the table is already back (``anonymize_in_place`` restores
     it); the job ends ``failed`` → ``rolled_back`` saying so, and the error is raised."""
     recovered = recover(catalog, actor=actor)
-    with working_on(job_id):
+    with catalog.holding(catalog.job(job_id).dataset, job_id):
         job, stale = catalog.start_run(job_id, actor=actor, owner=Owner.this_process())
         done: InPlaceResult | None = None
         try:
@@ -585,7 +585,7 @@ def _rollback_inplace(
             " there is nothing to restore, and the job stays completed"
         )
     restored = False
-    with working_on(job.id):
+    with catalog.holding(job.dataset, job.id):
         try:
             stale = catalog.acquire_lock(job.dataset, job.id, Owner.this_process())
             if stale is not None:
@@ -656,7 +656,7 @@ def rollback_job(
     if ip.is_inplace(job):
         return _rollback_inplace(catalog, job, actor=actor, reason=reason, audit=audit)
     moved = False
-    with working_on(job_id):
+    with catalog.holding(job.dataset, job_id):
         try:
             stale = catalog.acquire_lock(job.dataset, job_id, Owner.this_process())
             if stale is not None:
@@ -706,7 +706,7 @@ def maintenance_lock(catalog: Catalog, dataset: str, purpose: str, *, actor: str
     recovered and taken over. :class:`~veil.errors.DatasetLockedError` if a live job holds
     it."""
     holder = f"{purpose}-{secrets.token_hex(4)}"
-    with working_on(holder):
+    with catalog.holding(dataset, holder):
         stale = catalog.acquire_lock(dataset, holder, Owner.this_process())
         try:
             if stale is not None:
@@ -810,6 +810,6 @@ def recover(catalog: Catalog, *, actor: str) -> list[Recovery]:
             found += _attempt(job.id, functools.partial(_recover_run, catalog, job, actor))
     tried = {r.job_id for r in found}
     for lock in catalog.locks():
-        if lock.job_id not in tried and _dead(lock.owner, lock.job_id):
+        if lock.job_id not in tried and lock.dead():
             found += _attempt(lock.job_id, functools.partial(_recover_lock, catalog, lock, actor))
     return found
