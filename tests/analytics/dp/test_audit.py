@@ -11,6 +11,8 @@ The audit is known to have power: deliberately broken variants (noise calibrated
 sensitivity; contribution bounding forgotten) are run the same way and must be caught.
 
 The ledger is a seam here (it is tested on its own): a stub records what would be charged.
+A table bounds its first query in SQL and later ones in the compiled pass over its subject
+order, so the runs below go through both.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import pytest
 from scipy import stats
 
 from veil.analytics.dp import mechanisms
+from veil.analytics.dp.bounding import SubjectOrder
 from veil.analytics.dp.queries import Bounds, PrivateTable
 
 RUNS = 900
@@ -192,6 +195,22 @@ def test_audit_catches_forgotten_contribution_bounding(monkeypatch: pytest.Monke
         return float("z" in t.top_k("g", 4, epsilon=EPS, delta=delta).value)
 
     assert _audit([("z", 1)] * 30, released, delta=delta) > EPS
+
+
+def test_audit_catches_a_bounding_pass_that_keeps_every_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a table bounds its first query in SQL and the rest in the compiled pass over its subject
+    # order (veil.analytics.dp.bounding): break only the pass, and the audit must see it
+    original = SubjectOrder.aggregate
+
+    def keeps_all(self: SubjectOrder, *args: Any, **kw: Any) -> Any:
+        return original(self, *args, **{**kw, "max_rows": 10**6, "max_groups": 10**6})
+
+    monkeypatch.setattr(SubjectOrder, "aggregate", keeps_all)
+    bounds = Bounds(max_groups=1, max_rows=1)
+    victim = [("a", 1)] * 6
+    assert _audit(victim, lambda t: t.count(bounds=bounds, epsilon=EPS).value) > EPS
 
 
 def test_sum_of_a_subject_with_many_rows() -> None:
