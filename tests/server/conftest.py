@@ -63,10 +63,17 @@ def entries(log: CatalogAuditLog, *actions: str) -> list[Any]:
 
 
 @pytest.fixture
-def app(tmp_path: Path, clock: Clock) -> FastAPI:
+def environ() -> dict[str, str]:
+    """The environment the app reads (none of the process's); a module overrides it."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path: Path, clock: Clock, environ: dict[str, str]) -> FastAPI:
     """An app on ``tmp_path/ws`` (SQLite; its audit key generated there) with the users of
     :data:`ROLE_USERS`, each holding the one role, password :data:`PASSWORD`."""
-    application = create_app(tmp_path / "ws", Settings(clock=clock, hasher=FAST), environ={})
+    settings = Settings(clock=clock, hasher=FAST)
+    application = create_app(tmp_path / "ws", settings, environ=environ)
     users = application.state.veil.users
     for role, name in ROLE_USERS.items():
         users.add_user(name, PASSWORD, [role], actor="root", reason="test users")
@@ -84,3 +91,12 @@ def login(client: TestClient, name: str, password: str = PASSWORD) -> dict[str, 
     response = client.post("/auth/login", json={"user": name, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+def error_message(response: Any, status: int) -> str:
+    """The message of an error response, checking the one error shape."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert list(body) == ["error"] and set(body["error"]) == {"status", "message"}
+    assert body["error"]["status"] == status
+    return str(body["error"]["message"])

@@ -10,6 +10,7 @@ machines.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from enum import StrEnum
@@ -103,8 +104,9 @@ def query(
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
 ) -> None:
     """Answer an aggregate with differential privacy, charged to the analyst's budget."""
+    from veil.analytics.dp.datasets import open_private_table
     from veil.analytics.dp.ledger import Ledger
-    from veil.analytics.dp.queries import Bounds, PrivateTable, QueryError
+    from veil.analytics.dp.queries import Bounds, QueryError
     from veil.analytics.dp.report import dp_report
     from veil.audit import current_actor
     from veil.catalog.db import catalog_url
@@ -122,16 +124,13 @@ def query(
     sink = open_sink(
         output, format="parquet", encrypt=False, keyring=keyring, s3=_s3_options(s3_endpoint)
     )
-    if sink.current(dataset) is None:
-        raise ConfigError(f"no committed dataset {dataset!r} in {output}")
-    con = sink.connect([dataset])
-    ledger = Ledger(catalog_url(ws), audit=workspace_audit_log(ws))
-    try:
-        with sink.checked(dataset, also=(QueryError,)):  # a damaged file: say which
-            table = PrivateTable(
-                con, dataset, subject=subject_column, ledger=ledger, analyst=who,
-                dataset=dataset, confidence=confidence,
-            )  # fmt: skip
+    with Ledger(catalog_url(ws), audit=workspace_audit_log(ws)) as ledger:
+        table, _ = open_private_table(
+            sink, dataset, ledger=ledger, analyst=who, subject_column=subject_column,
+            confidence=confidence,
+        )  # fmt: skip
+        damaged = sink.checked(dataset, also=(QueryError,))  # a damaged file: say which
+        with contextlib.closing(table.con), damaged:
             bounds = Bounds(max_groups=max_groups, max_rows=max_rows)
             privacy: dict[str, Any] = {"epsilon": epsilon, "delta": delta, "rho": rho}
             if kind is Kind.REPORT:
@@ -178,9 +177,6 @@ def query(
                 "delta_remaining": budget.delta_remaining,
             }
             _emit(data, as_json, [data])
-    finally:
-        ledger.close()
-        con.close()
 
 
 def _emit(data: dict[str, Any], as_json: bool, entries: list[dict[str, Any]]) -> None:

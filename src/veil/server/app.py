@@ -51,10 +51,19 @@ def _where(error: Mapping[str, Any]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+def _what(error: Mapping[str, Any]) -> str:
+    """What is wrong: pydantic's message, except one that quotes what was sent (an unknown
+    tag of a union, such as a query's ``kind``)."""
+    if error["type"] == "union_tag_invalid":
+        context = error["ctx"]
+        return f"{context['discriminator']} must be one of {context['expected_tags']}"
+    return str(error["msg"])
+
+
 async def _invalid(_request: Request, exc: RequestValidationError) -> Response:
     """What is wrong with the request, by field; pydantic's ``input`` (what was sent) is
     left out."""
-    problems = "; ".join(f"{_where(e)}: {e['msg']}" for e in exc.errors())
+    problems = "; ".join(f"{_where(e)}: {_what(e)}" for e in exc.errors())
     return error_response(422, f"invalid request: {problems}")
 
 

@@ -1,4 +1,5 @@
-"""The routes: health, login and logout, and the role-guarded reads of the catalog.
+"""The routes: health, login and logout, the role-guarded reads of the catalog, and
+differentially private queries.
 
 =====================  ============================  =========================================
 route                  roles                         answers
@@ -11,11 +12,13 @@ GET /datasets          analyst, engineer, auditor    the catalog's datasets, cur
 GET /audit/verify      auditor                       the audit chain's verification
 GET /audit/entries     auditor                       the newest audit entries (``limit``)
 GET /budget            analyst                       the caller's own privacy budgets
+POST /query            analyst                       a DP aggregate charged to the caller
+POST /query/report     analyst                       the run report's questions in DP form
 GET /users             admin                         the users (never a password hash)
 =====================  ============================  =========================================
 
-Handlers are plain functions: FastAPI runs them in its thread pool, since the catalog and
-argon2 block.
+Handlers are plain functions: FastAPI runs them in its thread pool, since the catalog,
+argon2 and DuckDB block. The query bodies and their refusals are in :mod:`veil.server.queries`.
 """
 
 from __future__ import annotations
@@ -30,10 +33,12 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from veil.catalog.catalog import Catalog, Dataset
 from veil.server.access import bearer, remote, require, server_state
 from veil.server.auth import MAX_PASSWORD, AccountLockedError, AuthenticationError, User
+from veil.server.queries import QueryBody, ReportQuery, refusals
 from veil.server.state import ServerState
 
 router = APIRouter()
 State = Annotated[ServerState, Depends(server_state)]
+Analyst = Annotated[User, Depends(require("analyst"))]
 _VERSION_FIELDS = (
     "version_id",
     "created_at",
@@ -149,6 +154,32 @@ def audit_entries(
 def budget(st: State, user: Annotated[User, Depends(require("analyst"))]) -> list[dict[str, Any]]:
     """The caller's privacy budgets: the ledger's analyst is the user's name."""
     return [b.to_dict() for b in st.ledger.budgets_of(user.name)]
+
+
+@router.post("/query", tags=["query"])
+def query(body: QueryBody, st: State, user: Analyst) -> dict[str, Any]:
+    """A differentially private aggregate over the dataset's current version, charged to the
+    caller's budget on it: the answer (value, interval, mechanism, scale, cost), the version
+    asked and the budget after the charge."""
+    with refusals(), st.tables.use(body.dataset, user.name, body.confidence) as (table, version):
+        answer = body.ask(table).to_dict()
+    return {**answer, **_asked(st, user, body.dataset, version)}
+
+
+@router.post("/query/report", tags=["query"])
+def query_report(body: ReportQuery, st: State, user: Analyst) -> dict[str, Any]:
+    """The run report's questions in DP form (as ``veil query report``), charged to the
+    caller's budget on the dataset."""
+    with refusals(), st.tables.use(body.dataset, user.name, body.confidence) as (table, version):
+        report = body.ask(table)
+    return {"report": report, **_asked(st, user, body.dataset, version)}
+
+
+def _asked(st: ServerState, user: User, dataset: str, version: str) -> dict[str, Any]:
+    """The rest of a query's answer: the version asked, and the caller's budget after the
+    charge (as ``GET /budget`` shows it), so a dashboard need not ask twice."""
+    left = st.ledger.budget(user.name, dataset).to_dict()
+    return {"dataset": dataset, "version_id": version, "budget": left}
 
 
 @router.get("/users", tags=["users"])

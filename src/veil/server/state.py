@@ -1,8 +1,9 @@
-"""What the app holds while it runs: the workspace's audit log, users, catalog and budgets.
+"""What the app holds while it runs: the workspace's audit log, users, catalog, budgets and
+the private tables the query routes keep open.
 
 Everything is opened once when the app is made (a catalog that cannot be reached, or an audit
 log whose key does not match, stops ``veil serve`` before it listens) and closed when the app
-shuts down.
+shuts down. The private tables are opened at their first query (:mod:`veil.server.tables`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from veil.audit import CatalogAuditLog, open_audit_log
 from veil.catalog.catalog import Catalog
 from veil.catalog.db import catalog_url
 from veil.server.auth import DEFAULT_SESSION_TTL, UserStore, name_key, utc_now
+from veil.server.tables import PrivateTables
 
 
 @dataclass(frozen=True)
@@ -29,9 +31,10 @@ class ServerState:
     users: UserStore
     catalog: Catalog
     ledger: Ledger
+    tables: PrivateTables
 
     def close(self) -> None:
-        for handle in (self.ledger, self.catalog, self.users, self.audit):
+        for handle in (self.tables, self.ledger, self.catalog, self.users, self.audit):
             handle.close()
 
 
@@ -48,7 +51,9 @@ def open_state(
     workspace: Path, settings: Settings, environ: Mapping[str, str] | None = None
 ) -> ServerState:
     """Open the workspace's audit log (its key generated if none is configured and the log is
-    empty), users, catalog and ledger; all of them auditing to that log."""
+    empty), users, catalog and ledger, all of them auditing to that log; and the private
+    tables, which read datasets with the workspace's master key (``VEIL_MASTER_KEY``,
+    ``VEIL_KEY_FILE`` or the workspace key, from ``environ``)."""
     audit = open_audit_log(workspace, environ)
     opened: list[CatalogAuditLog | UserStore | Catalog] = [audit]
     try:
@@ -64,7 +69,9 @@ def open_state(
         opened.append(users)
         catalog = Catalog(url, audit=audit)
         opened.append(catalog)
-        return ServerState(audit, users, catalog, Ledger(url, audit=audit))
+        ledger = Ledger(url, audit=audit)
+        tables = PrivateTables(catalog, ledger, workspace, environ)
+        return ServerState(audit, users, catalog, ledger, tables)
     except BaseException:
         for handle in reversed(opened):
             handle.close()
