@@ -3,12 +3,13 @@
 HMAC(K, m) = SHA256((K ⊕ opad) ‖ SHA256((K ⊕ ipad) ‖ m)) is computed for a whole batch by
 ``_hmac_kernel`` (Numba, without the GIL, with the pad blocks hashed once per key); the test
 suite checks it byte for byte against Python's ``hmac`` on RFC 4231's vectors and on random
-inputs. BLAKE2b has a key input of its own (``hashlib.blake2b(key=…)``), computed per
-value from a keyed state copied for each one. The key is an HKDF subkey of the master key for
-(``hash``, ``domain``), where the domain defaults to the input column's name: two tables hash
-the same e-mail to the same value when their policies use the same domain, so anonymized
-tables still join. The digest is written as hex or unpadded base64url, truncated to
-``length`` characters.
+inputs. BLAKE2b has a key input of its own (RFC 7693's keyed mode, a 43-byte digest),
+computed for a whole batch by ``_blake2b_kernel`` the same way (the key block compressed once
+per key) and checked byte for byte against ``hashlib.blake2b(key=…)``. The key is an HKDF
+subkey of the master key for (``hash``, ``domain``), where the domain defaults to the input
+column's name: two tables hash the same e-mail to the same value when their policies use the
+same domain, so anonymized tables still join. The digest is written as hex or unpadded
+base64url, truncated to ``length`` characters.
 
 An unkeyed hash is refused with the reason: hashes of e-mail addresses and phone numbers are
 reversed by enumerating the candidates (every phone number of a country is a few billion
@@ -17,8 +18,6 @@ SHA-256 calls), and a salt written in a policy is no secret.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from typing import Any, ClassVar, Literal
 
 import pyarrow as pa
@@ -109,23 +108,6 @@ def hmac_sha256_hex(values: pa.Array, key: bytes) -> pa.Array:
     return hmac_sha256_text(values, key, "hex", 64)
 
 
-def blake2b_keyed(values: pa.Array, key: bytes, encoding: str) -> pa.Array:
-    """Keyed BLAKE2b (43-byte digest) of each UTF-8 value, as hex or base64url text."""
-    keyed = hashlib.blake2b(key=key[:64], digest_size=_BLAKE_BYTES)
-    out: list[str | None] = []
-    for value in values.cast(pa.string()).to_pylist():
-        if value is None:
-            out.append(None)
-            continue
-        state = keyed.copy()
-        state.update(value.encode())
-        if encoding == "hex":
-            out.append(state.hexdigest())
-        else:
-            out.append(base64.urlsafe_b64encode(state.digest()).rstrip(b"=").decode())
-    return pa.array(out, pa.string())
-
-
 def hash_(params: HashParams) -> OpFunc:
     def _hash(values: pa.Array, ctx: OpContext) -> pa.Array:
         values = values.cast(pa.string())
@@ -139,7 +121,8 @@ def hash_(params: HashParams) -> OpFunc:
             from veil.operators._hmac_kernel import hmac_sha256_text
 
             return hmac_sha256_text(values, key, params.encoding, params.length)
-        digest = blake2b_keyed(values, key, params.encoding)
-        return pc.utf8_slice_codeunits(digest, 0, params.length)
+        from veil.operators._blake2b_kernel import blake2b_text
+
+        return blake2b_text(values, key[:64], _BLAKE_BYTES, params.encoding, params.length)
 
     return _hash
