@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from veil.audit import CatalogAuditLog
+from veil.audit import CatalogAuditLog, open_audit_log
 from veil.catalog.db import catalog_url, make_engine
 from veil.cli.main import app
 from veil.keys import Keyring
@@ -81,6 +81,12 @@ def audit_entries(workspace: Path) -> list[dict]:
     """The workspace's audit entries (as exported: dicts, oldest first)."""
     with CatalogAuditLog(catalog_url(workspace)) as log:
         return [e.to_dict() for e in log.entries()]
+
+
+def subject_ref(workspace: Path, subject: str) -> str:
+    """The subject's keyed reference under the workspace's audit key."""
+    with open_audit_log(workspace, generate_key=False) as log:
+        return log.subject_ref(subject)
 
 
 def audit_table_text(workspace: Path) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pytest
 
-from veil.audit import subject_ref
+from veil.audit.refs import legacy_subject_ref
 from veil.sources.synthetic import SyntheticSource
 
 from .conftest import (
@@ -22,6 +22,7 @@ from .conftest import (
     audit_entries,
     audit_table_text,
     output_sink,
+    subject_ref,
     workspace_veil,
 )
 
@@ -89,7 +90,10 @@ def test_export_by_subject_id_and_by_raw_identifier(veil: Veil) -> None:
 
     entries = [e for e in audit_entries(veil.tmp / "ws") if e["action"] == "subject.export"]
     assert len(entries) == 3
-    assert entries[0]["target"] == {"subject": subject_ref(subject), "datasets": ["users"]}
+    ref = subject_ref(veil.tmp / "ws", subject)  # keyed: a reader without the key can't test
+    assert ref.startswith("hmac:") and ref != legacy_subject_ref(subject)
+    assert entries[0]["target"] == {"subject": ref, "datasets": ["users"]}
+    assert by_id["subject_ref"] == ref and by_raw["subject_ref"] == ref
     assert entries[0]["details"]["rows"] == 1 and entries[0]["details"]["to"] == "stdout"
     assert entries[1]["details"]["to"] == "file"
     audit = audit_table_text(veil.tmp / "ws")
@@ -117,9 +121,9 @@ def test_erase_removes_the_rows_and_every_version_holding_them(veil: Veil) -> No
     assert after.schema.equals(before.schema, check_metadata=True)
     manifest = sink.current("users")
     assert manifest["encrypted"] and manifest["derived_from"] == old_versions[-1]
-    assert manifest["erasures"] == [
-        {**manifest["erasures"][0], "subject": subject_ref(gone), "rows_removed": 1}
-    ]
+    ref = subject_ref(veil.tmp / "ws", gone)
+    assert ref.startswith("hmac:") and ref != legacy_subject_ref(gone)
+    assert manifest["erasures"] == [{**manifest["erasures"][0], "subject": ref, "rows_removed": 1}]
     assert manifest["source_job_id"] == second and "job_id" not in manifest
     # no version holding the subject is left to become current again
     assert sink.versions("users") == [manifest["version_id"]]
@@ -144,6 +148,7 @@ def test_erase_removes_the_rows_and_every_version_holding_them(veil: Veil) -> No
     assert _export(veil, kept)["datasets"][0]["rows"] == 1
 
     [entry] = [e for e in audit_entries(veil.tmp / "ws") if e["action"] == "subject.erase"]
+    assert entry["target"]["subject"] == ref and new["change"]["subject"] == ref
     assert entry["details"]["rows_removed"] == 1 and entry["details"]["outcome"] == "erased"
     assert entry["details"]["datasets"][0]["deleted_versions"] == old_versions
     assert gone not in audit_table_text(veil.tmp / "ws")

@@ -3,7 +3,9 @@
 :class:`AuditLog` is the interface (one method, ``record``). :class:`CatalogAuditLog` stores
 it as a hash chain (HMAC-SHA256 under the audit key, :mod:`veil.audit.key`) in the catalog's
 ``audit_log`` table, which :meth:`~CatalogAuditLog.verify` checks for modified, deleted,
-reordered and forged entries; :func:`open_audit_log` opens a workspace's log.
+reordered and forged entries; :func:`open_audit_log` opens a workspace's log. Entries name a
+subject by :meth:`~CatalogAuditLog.subject_ref`, a reference keyed under the audit key
+(:mod:`veil.audit.refs`).
 """
 
 from veil.audit.chain import (
@@ -14,7 +16,7 @@ from veil.audit.chain import (
     verify_entries,
 )
 from veil.audit.key import ENV_AUDIT_KEY, AuditKey, load_audit_key
-from veil.audit.log import AuditLog, current_actor, subject_ref
+from veil.audit.log import AuditLog, current_actor
 
 __all__ = [
     "ENV_AUDIT_KEY",
@@ -26,6 +28,5 @@ __all__ = [
     "current_actor",
     "load_audit_key",
     "open_audit_log",
-    "subject_ref",
     "verify_entries",
 ]

@@ -65,6 +65,7 @@ from sqlalchemy import (
 
 from veil.audit.key import AuditKey, find_audit_key, generate_audit_key, missing_key_message
 from veil.audit.log import current_actor
+from veil.audit.refs import keyed_ref, subject_key
 from veil.catalog.db import CatalogClient, catalog_url, metadata, write_transaction
 from veil.errors import ConfigError, KeyError_
 
@@ -379,6 +380,14 @@ class CatalogAuditLog(CatalogClient):
         if self._key is None:
             raise KeyError_(self._missing)
         return self._key.key
+
+    def subject_ref(self, subject: str) -> str:
+        """The subject's reference for entries (and manifests): a keyed HMAC prefix under a
+        subkey of the audit key (:mod:`veil.audit.refs`). The same subject always gets the
+        same reference under this key, so its export and erasure link up; a reader of the
+        catalog, without the key, cannot test guesses against it. Needs the key, as writing
+        does."""
+        return keyed_ref(subject, subject_key(self._need_key()))
 
     # -- writing ----------------------------------------------------------------------------
 

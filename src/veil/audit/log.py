@@ -6,15 +6,15 @@ An entry says that an actor did an action to a target, with details::
            {"output": "veil-out", "dataset": "users", "column": "email_tok"},
            {"reason": "ticket 123", "rows": 3, "revealed": 3})
 
-Callers pass references (paths, dataset and column names, key ids, ``subject_ref`` hashes) and
-counts, never values from user records or key material. The storage is the catalog's
-hash-chained ``audit_log`` table (:mod:`veil.audit.chain`).
+Callers pass references (paths, dataset and column names, key ids, a subject's keyed reference
+from :meth:`~veil.audit.CatalogAuditLog.subject_ref`) and counts, never values from user
+records or key material. The storage is the catalog's hash-chained ``audit_log`` table
+(:mod:`veil.audit.chain`).
 """
 
 from __future__ import annotations
 
 import getpass
-import hashlib
 import os
 from typing import Any, Protocol, runtime_checkable
 
@@ -41,8 +41,3 @@ def current_actor(environ: dict[str, str] | None = None) -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no passwd entry (a container)
         return f"uid:{os.getuid()}" if hasattr(os, "getuid") else "unknown"
-
-
-def subject_ref(subject: str) -> str:
-    """A reference to a subject for the log: a SHA-256 prefix of its id, not the id."""
-    return "sha256:" + hashlib.sha256(subject.encode()).hexdigest()[:16]

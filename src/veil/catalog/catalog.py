@@ -399,11 +399,17 @@ class Catalog(CatalogClient):
         self.record_audit(action, actor, {"dataset": name}, details)
         return self.dataset(name)
 
-    def register_dataset(self, name: str, output: str, *, actor: str) -> Dataset:
+    def register_dataset(
+        self, name: str, output: str, *, actor: str, target_ref: bool = False
+    ) -> Dataset:
         """The dataset ``name`` at ``output``, added to the catalog if it is not there (a
         dataset a plain ``veil run`` wrote); :class:`ConfigError` if the name lives at another
-        output. Audited when added."""
-        check_dataset_name(name)
+        output. Audited when added. ``target_ref``: a table anonymized in place, named (and
+        located) by its reference, as :meth:`create_job` names one."""
+        if target_ref:
+            _text(name, "the target's reference", NAME)
+        else:
+            check_dataset_name(name)
         _text(actor, "the actor")
         now = _now()
 

@@ -205,27 +205,59 @@ def dataset_retention(
 
 
 Reason = Annotated[str | None, typer.Option(help="Why (required; recorded and audited).")]
+HeldArg = Annotated[
+    str,
+    typer.Argument(
+        help="The dataset's name in the catalog, or the URI of a table anonymized in place "
+        "(`veil inplace run`): its backups are then held (no subject erasure changes them)."
+    ),
+]
+
+
+def _held_name(catalog: Any, name: str, *, register: bool) -> str:
+    """``name`` as the catalog knows it: a dataset's name, or for the URI of a table
+    anonymized in place, its reference (added to the catalog when ``register``: the catalog
+    is where an in-place table's hold lives)."""
+    from veil.inplace import open_target
+    from veil.inplace.targets import SCHEMES
+
+    scheme, sep, _ = name.partition("://")
+    if not sep or scheme.lower() not in SCHEMES or name in {d.name for d in catalog.datasets()}:
+        return name
+    with open_target(name) as target:
+        ref = target.ref
+    if register:
+        catalog.register_dataset(ref, ref, actor=_actor(), target_ref=True)
+    return ref
 
 
 @hold_app.command("set")
 @guarded
 def hold_set(
-    dataset: DatasetArg,
+    dataset: HeldArg,
     reason: Reason = None,
     output: Register = None,
     workspace: Workspace = None,
     s3_endpoint: S3Endpoint = None,
 ) -> None:
-    """Put a dataset under legal hold: no version is deleted (gc, pruning, erasure refused)."""
+    """Put a dataset (or an in-place table's backups) under legal hold: no version is
+    deleted, no backup changed (gc, pruning, erasure refused)."""
+    from veil.jobs.inplace import is_inplace_dataset
     from veil.jobs.retention import describe_hold, set_hold
 
     s3 = _s3_options(s3_endpoint)
     with _catalog(workspace) as catalog:
         _registered(catalog, dataset, output, s3)
-        ds = set_hold(catalog, dataset, True, actor=_actor(), reason=reason or "", s3=s3)
+        name = _held_name(catalog, dataset, register=True)
+        ds = set_hold(catalog, name, True, actor=_actor(), reason=reason or "", s3=s3)
+    kept = (
+        "its backups are not changed (a subject erasure is refused)"
+        if is_inplace_dataset(ds.name, ds.output)
+        else "no version of it is deleted"
+    )
     out.print(
-        f"dataset {ds.name} is under legal hold ({describe_hold(ds)}): no version of it is "
-        "deleted until the hold is released",
+        f"dataset {ds.name} is under legal hold ({describe_hold(ds)}): {kept} until the hold "
+        "is released",
         highlight=False,
         markup=False,
     )
@@ -234,7 +266,7 @@ def hold_set(
 @hold_app.command("release")
 @guarded
 def hold_release(
-    dataset: DatasetArg,
+    dataset: HeldArg,
     reason: Reason = None,
     workspace: Workspace = None,
     s3_endpoint: S3Endpoint = None,
@@ -244,7 +276,8 @@ def hold_release(
 
     with _catalog(workspace) as catalog:
         s3 = _s3_options(s3_endpoint)
-        ds = set_hold(catalog, dataset, False, actor=_actor(), reason=reason or "", s3=s3)
+        name = _held_name(catalog, dataset, register=False)
+        ds = set_hold(catalog, name, False, actor=_actor(), reason=reason or "", s3=s3)
     out.print(
         f"dataset {ds.name}: legal hold released by {ds.hold_actor} ({ds.hold_reason})",
         highlight=False,

@@ -601,7 +601,7 @@ def reveal(
     import pyarrow.compute as pc
     from rich.table import Table
 
-    from veil.audit import current_actor, subject_ref
+    from veil.audit import current_actor
     from veil.cli.audit import workspace_audit_log
     from veil.keys.keyring import load_keyring
     from veil.keys.vault import SubjectErasedError, Vault, vault_url
@@ -621,7 +621,7 @@ def reveal(
     target = {"output": output, "dataset": dataset, "column": column}
     details: dict[str, Any] = {
         "reason": reason,
-        "subject": subject_ref(where_subject) if where_subject is not None else None,
+        "subject": audit.subject_ref(where_subject) if where_subject is not None else None,
         "limit": limit,
     }
     vault = None

@@ -1,8 +1,10 @@
 """``veil subject``: data subject requests: access (``export``) and erasure (``erase``).
 
 Both look in the catalog's datasets and in those committed at ``--output`` (see
-:mod:`veil.jobs.subjects`). An export goes to the terminal or a file the user names, never
-anywhere veil keeps; the audit log records only the subject's reference and counts.
+:mod:`veil.jobs.subjects`), and in the backups in-place runs keep of the raw tables they
+anonymized (:mod:`veil.jobs.subject_backups`). An export goes to the terminal or a file the
+user names, never anywhere veil keeps; the audit log records only the subject's keyed
+reference and counts.
 """
 
 from __future__ import annotations
@@ -59,6 +61,15 @@ Workspace = Annotated[
 ]
 KeyFile = Annotated[Path | None, typer.Option(help="Master key file.")]
 S3Endpoint = Annotated[str | None, typer.Option(help="S3 endpoint URL.")]
+InPlaceOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--in-place",
+        help="Also this table anonymized in place (a URI, as `veil inplace run` takes; may be "
+        "repeated): how to reach one whose reference omits the user or password. The tables "
+        "the workspace's in-place runs and jobs anonymized are looked in anyway.",
+    ),
+]
 
 
 class ExportFormat(StrEnum):
@@ -66,9 +77,15 @@ class ExportFormat(StrEnum):
 
 
 def _subject_id(
-    subjects: Any, targets: list[Any], subject: str | None, raw: str | None, column: str
+    subjects: Any,
+    targets: list[Any],
+    backups: list[Any],
+    subject: str | None,
+    raw: str | None,
+    column: str,
 ) -> tuple[str, str]:
     """The subject id, and how it was found (for the audit log: never the raw value)."""
+    from veil.jobs.subject_backups import raw_hashes
     from veil.jobs.subjects import subject_from_raw
 
     if (subject is None) == (raw is None):
@@ -78,14 +95,15 @@ def _subject_id(
             raise ConfigError("the subject id is empty")
         return subject, "subject id"
     assert raw is not None
-    return subject_from_raw(subjects, targets, column, raw), f"keyed hash of column {column}"
+    sid = subject_from_raw(subjects, targets, column, raw, raw_hashes(backups, column))
+    return sid, f"keyed hash of column {column}"
 
 
-def _keyring_for(targets: list[Any], workspace: Path, key_file: Path | None) -> Any:
+def _keyring_for(readable: bool, workspace: Path, key_file: Path | None) -> Any:
     """The master key, when there is data to read (never generated here)."""
     from veil.keys.keyring import load_keyring
 
-    return load_keyring(workspace, key_file, generate=False) if targets else None
+    return load_keyring(workspace, key_file, generate=False) if readable else None
 
 
 def _vault_status(workspace: Path, subject: str) -> dict[str, Any]:
@@ -100,12 +118,17 @@ def _vault_status(workspace: Path, subject: str) -> dict[str, Any]:
         return {"key": "present" if vault.kids([subject]) else "none"}
 
 
-def _audit_mentions(audit: Any, ref: str) -> int:
-    """How many audit entries name the subject's reference."""
+def _audit_mentions(audit: Any, subject: str) -> int:
+    """How many audit entries name the subject: by its keyed reference, or by the unkeyed
+    one that entries written before references were keyed carry."""
     from veil.audit.chain import canonical_json
+    from veil.audit.refs import legacy_subject_ref
 
+    refs = (audit.subject_ref(subject), legacy_subject_ref(subject))
     return sum(
-        1 for e in audit.entries() if ref in canonical_json(e.target) + canonical_json(e.details)
+        1
+        for e in audit.entries()
+        if any(ref in canonical_json(e.target) + canonical_json(e.details) for ref in refs)
     )
 
 
@@ -125,15 +148,22 @@ def _write_private(path: Path, text: str) -> None:
 
 @dataclass
 class _Request:
-    """One subject request: the audit log, the catalog, where to look, and the subject."""
+    """One subject request: the audit log, the catalog, where to look (datasets, tables
+    anonymized in place and their backups, counted), and the subject."""
 
     audit: Any
     catalog: Any
     subjects: Any
     targets: list[Any]
+    tables: list[Any]
+    backups: list[Any]
     subject: str
     found_by: str
     ref: str
+
+    def unreachable(self) -> list[dict[str, Any]]:
+        """The in-place tables that could not be opened, and why."""
+        return [t.to_dict() for t in self.tables if t.error]
 
 
 @contextlib.contextmanager
@@ -148,25 +178,58 @@ def _request(
     subject: str | None,
     by_raw: str | None,
     column: str,
+    in_place: list[str] | None,
 ) -> Iterator[_Request]:
     """The audit log (opened first: no request the log cannot record), the catalog, the
-    datasets to look in, and the subject id."""
-    from veil.audit import subject_ref
+    datasets and in-place tables to look in, the subject id, and the subject's rows in the
+    in-place backups, counted."""
     from veil.catalog import catalog_url
     from veil.catalog.catalog import Catalog
     from veil.cli.audit import workspace_audit_log
+    from veil.jobs.subject_backups import list_backups, open_inplace_tables, scan_backups
     from veil.jobs.subjects import Subjects, find_targets
 
     s3 = _s3_options(s3_endpoint)
     with (
         workspace_audit_log(workspace) as audit,
         Catalog(catalog_url(workspace), audit=audit) as catalog,
+        open_inplace_tables(catalog, audit, in_place or ()) as tables,
     ):
         targets = find_targets(catalog, dataset=dataset, output=output, s3=s3)
-        keyring = _keyring_for(targets, workspace, key_file)
+        readable = bool(targets) or any(t.target is not None for t in tables)
+        keyring = _keyring_for(readable, workspace, key_file)
         subjects = Subjects(catalog, keyring, s3=s3, subject_column=subject_column)
-        sid, found_by = _subject_id(subjects, targets, subject, by_raw, column)
-        yield _Request(audit, catalog, subjects, targets, sid, found_by, subject_ref(sid))
+        backups = list_backups(subjects, tables)
+        sid, found_by = _subject_id(subjects, targets, backups, subject, by_raw, column)
+        scan_backups(backups, sid)
+        ref = audit.subject_ref(sid)
+        yield _Request(audit, catalog, subjects, targets, tables, backups, sid, found_by, ref)
+
+
+def _unchecked(backups: list[Any]) -> int:
+    """How many backups could not be checked for the subject's rows."""
+    return sum(1 for b in backups if b.unchecked)
+
+
+def _say(line: str, *, warning: bool = False) -> None:
+    if warning:
+        err.print(f"warning: {line}", highlight=False, markup=False)
+    else:
+        out.print(line, highlight=False, markup=False)
+
+
+def _warn_unchecked(r: _Request) -> None:
+    """Say plainly which backups, and which in-place tables, were not checked, and why."""
+    for b in r.backups:
+        if b.unchecked:
+            line = f"{b.table.ref} backup {b.backup.ref} was not checked ({b.unchecked})"
+            _say(line, warning=True)
+    for t in r.unreachable():
+        _say(
+            f"in-place table {t['target']} could not be opened ({t['error']}): its backups "
+            "were not checked (--in-place with a URI that reaches it)",
+            warning=True,
+        )
 
 
 @subject_app.command("export")
@@ -183,12 +246,14 @@ def subject_export(
         Path | None,
         typer.Option(help="Write the export to this file (mode 0600) instead of standard output."),
     ] = None,
+    in_place: InPlaceOpt = None,
     workspace: Workspace = None,
     key_file: KeyFile = None,
     s3_endpoint: S3Endpoint = None,
 ) -> None:
     """Everything veil holds on a subject (access request): its rows in the current versions,
-    rows older versions still hold, its vault key; to the terminal or a file only (audited)."""
+    rows older versions and in-place backups still hold, its vault key; to the terminal or a
+    file only (audited)."""
     from veil.audit import current_actor
     from veil.jobs.subjects import scan
 
@@ -196,10 +261,11 @@ def subject_export(
     with _request(
         ws, key_file, s3_endpoint, dataset=dataset, output=output,
         subject_column=subject_column, subject=subject, by_raw=by_raw, column=column,
+        in_place=in_place,
     ) as r:  # fmt: skip
         found = scan(r.subjects, r.targets, r.subject, records=True)
         vault = _vault_status(ws, r.subject)
-        mentions = _audit_mentions(r.audit, r.ref)
+        mentions = _audit_mentions(r.audit, r.subject)
         doc: dict[str, Any] = {
             "subject_id": r.subject,
             "subject_ref": r.ref,
@@ -212,10 +278,13 @@ def subject_export(
                 }
                 for item in found
             ],
+            "inplace_backups": [b.to_dict() for b in r.backups],
+            "inplace_unreachable": r.unreachable(),
             "vault": vault,
             "audit_log": {"entries_naming_the_subject": mentions},
         }
         rows = {item.target.dataset: item.rows for item in found if item.skipped is None}
+        backup_rows = sum(b.rows for b in r.backups)
         r.audit.record(
             "subject.export",
             current_actor(),
@@ -225,6 +294,10 @@ def subject_export(
                 "rows": sum(rows.values()),
                 "rows_by_dataset": rows,
                 "older_version_rows": sum(sum(i.older.values()) for i in found),
+                "backup_rows": backup_rows,
+                "backups": len(r.backups),
+                "backups_unchecked": _unchecked(r.backups),
+                "inplace_unreachable": r.unreachable(),
                 "vault_key": vault["key"],
                 "audit_entries": mentions,
                 "format": format.value,
@@ -239,11 +312,62 @@ def subject_export(
         _write_private(file, text)
     where = str(file) if file is not None else "standard output"
     err.print(
-        f"subject {r.ref}: {total} row(s) in {len(rows)} dataset(s), vault key {vault['key']}; "
-        f"written to {where} (recorded in the audit log)",
+        f"subject {r.ref}: {total} row(s) in {len(rows)} dataset(s), {backup_rows} in "
+        f"{len(r.backups)} in-place backup(s), vault key {vault['key']}; written to {where} "
+        "(recorded in the audit log)",
         highlight=False,
         markup=False,
     )
+    _warn_unchecked(r)
+
+
+def _backup_details(r: _Request, vacuum: bool) -> dict[str, Any]:
+    """The erasure's audit account of the in-place backups (references and counts): per
+    backup the rows removed and left, and what could not be checked."""
+    return {
+        "backups": [b.erasure_dict() for b in r.backups],
+        "backup_rows_removed": sum(b.rows_removed for b in r.backups),
+        "backup_rows_left": sum(b.rows_left for b in r.backups),
+        "backups_unchecked": _unchecked(r.backups),
+        "inplace_unreachable": r.unreachable(),
+        "vacuum": vacuum,
+    }
+
+
+def _still_held(b: Any, where: str) -> str:
+    """Why a backup still holds rows of the subject after the erasure."""
+    if b.vacuumed:
+        return (
+            f"{where}: {b.rows_left} row(s) of the subject remain in files the table's current "
+            "version still uses (it was restored from this backup): delete them from the "
+            "table, then erase again with --vacuum"
+        )
+    return (
+        f"{where}: {b.rows_left} row(s) of the subject stay in this Delta version, which "
+        "cannot change, until VACUUM (`veil subject erase --vacuum` deletes the table's older "
+        "versions, this backup with them)"
+    )
+
+
+def _say_backup(b: Any) -> None:
+    where = f"{b.table.ref} backup {b.backup.ref}"
+    if b.vacuumed:
+        _say(
+            f"{where}: removed {b.rows_removed} row(s) (VACUUM deleted the table's older "
+            "versions: this backup can no longer be restored)"
+        )
+    elif b.rows_removed:
+        _say(f"{where}: removed {b.rows_removed} row(s)")
+    if b.rows_left:
+        _say(_still_held(b, where), warning=True)
+
+
+def _say_backups(r: _Request) -> None:
+    """A line for each in-place backup that held rows of the subject: what was removed from
+    it, and what stays."""
+    for b in r.backups:
+        if b.rows:
+            _say_backup(b)
 
 
 @subject_app.command("erase")
@@ -258,14 +382,26 @@ def subject_erase(
     dataset: DatasetOpt = None,
     output: OutputOpt = None,
     subject_column: SubjectColumnOpt = None,
+    in_place: InPlaceOpt = None,
+    vacuum: Annotated[
+        bool,
+        typer.Option(
+            "--vacuum",
+            help="Delta tables whose backups hold the subject's rows: VACUUM with retention 0, "
+            "deleting every older version (those backups can no longer be restored). Run it "
+            "while nothing else reads old versions of the table or writes it.",
+        ),
+    ] = False,
     workspace: Workspace = None,
     key_file: KeyFile = None,
     s3_endpoint: S3Endpoint = None,
 ) -> None:
     """Erase a subject: remove its rows from every dataset (a new version without them; older
-    versions holding them are deleted) and delete its vault key (crypto-shredding)."""
+    versions holding them are deleted) and from every in-place backup, and delete its vault
+    key (crypto-shredding)."""
     from veil.audit import current_actor
     from veil.errors import LegalHoldError
+    from veil.jobs.subject_backups import check_backup_holds, erase_backups
     from veil.jobs.subjects import check_holds, erase_rows, scan
     from veil.keys.vault import Vault, vault_url
 
@@ -276,10 +412,12 @@ def subject_erase(
     with _request(
         ws, key_file, s3_endpoint, dataset=dataset, output=output,
         subject_column=subject_column, subject=subject, by_raw=by_raw, column=column,
+        in_place=in_place,
     ) as r:  # fmt: skip
         found = scan(r.subjects, r.targets, r.subject)
         try:
             check_holds(found, f"erasing subject {r.ref}")
+            check_backup_holds(r.backups, f"erasing subject {r.ref}")
         except LegalHoldError as exc:
             r.audit.record(
                 "subject.erase.refused",
@@ -289,14 +427,17 @@ def subject_erase(
             )
             raise
         details: dict[str, Any] = {"reason": reason, "found_by": r.found_by}
+        done: list[Any] = []
         try:
-            done = erase_rows(r.subjects, found, r.subject, actor=actor, reason=reason)
+            done = erase_rows(r.subjects, found, r.subject, ref=r.ref, actor=actor, reason=reason)
+            erase_backups(r.catalog, r.backups, ref=r.ref, actor=actor, vacuum=vacuum)
         except BaseException as exc:
-            partial = getattr(exc, "done", [])
+            partial = getattr(exc, "done", done)
             details.update(
                 outcome=f"failed: {type(exc).__name__}",
                 datasets=[d.to_dict() for d in partial],
                 rows_removed=sum(d.rows_removed for d in partial),
+                **_backup_details(r, vacuum),
                 key_deleted=False,
             )
             r.audit.record("subject.erase", actor, {"subject": r.ref}, details)
@@ -310,6 +451,7 @@ def subject_erase(
             rows_removed=sum(d.rows_removed for d in done),
             datasets=[d.to_dict() for d in done],
             skipped={i.target.dataset: i.skipped for i in found if i.skipped is not None},
+            **_backup_details(r, vacuum),
         )
         r.audit.record("subject.erase", actor, {"vault": url, "subject": r.ref}, details)
     for d in done:
@@ -344,6 +486,8 @@ def subject_erase(
         if item.skipped is not None:
             line = f"{item.target.dataset}: skipped ({item.skipped})"
             out.print(line, highlight=False, markup=False)
+    _say_backups(r)
+    _warn_unchecked(r)
     if existed:
         out.print(
             f"erased subject {r.ref}: its key is deleted; its tokens and encrypted values can no "
@@ -356,10 +500,40 @@ def subject_erase(
             "create one",
             highlight=False,
         )
-    if not r.targets:
+    if not r.targets and not r.backups:
         err.print(
-            "no dataset in the catalog: only the vault key was erased (pass --output to remove "
-            "rows from what a plain `veil run` wrote)",
+            "no dataset in the catalog and no in-place backup: only the vault key was erased "
+            "(pass --output to remove rows from what a plain `veil run` wrote)",
             highlight=False,
             markup=False,
         )
+    left = _left_behind(r, done)
+    if left:
+        err.print(
+            f"the erasure is incomplete: {'; '.join(left)} (see the warnings above; the audit "
+            f"entry records what is left); exit {INCOMPLETE}",
+            highlight=False,
+            markup=False,
+        )
+        raise typer.Exit(INCOMPLETE)
+
+
+INCOMPLETE = 11
+"""The exit code of an erasure that did what it could but left rows it could not reach: a
+script must not report such a request as done."""
+
+
+def _left_behind(r: _Request, done: list[Any]) -> list[str]:
+    """What an erasure could not remove or check, as short phrases (counts, no values)."""
+    left = []
+    unreadable = sum(len(d.kept_unreadable) for d in done)
+    if unreadable:
+        left.append(f"{unreadable} older version(s) could not be read")
+    rows = sum(b.rows_left for b in r.backups)
+    if rows:
+        left.append(f"{rows} row(s) stay in in-place backups")
+    if _unchecked(r.backups):
+        left.append(f"{_unchecked(r.backups)} in-place backup(s) were not checked")
+    if r.unreachable():
+        left.append(f"{len(r.unreachable())} in-place table(s) could not be opened")
+    return left

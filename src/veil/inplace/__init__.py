@@ -2,10 +2,11 @@
 
 :func:`open_target` opens a table from its URI; :func:`anonymize_in_place` backs it up,
 verifies the backup, transforms every row under a policy and swaps the result in atomically,
-restoring the backup if anything fails. See ``README.md`` ("In place").
+restoring the backup if anything fails; a subject's rows (a :class:`RowMatch`) can be erased
+from a backup. See ``README.md`` ("In place").
 """
 
-from veil.inplace.base import Backup, Measure, Target, Verification
+from veil.inplace.base import Backup, Measure, RowMatch, Target, Verification
 from veil.inplace.errors import (
     BackupVerificationError,
     InPlaceFailedError,
@@ -23,6 +24,7 @@ __all__ = [
     "InPlaceResult",
     "Measure",
     "RestoreFailedError",
+    "RowMatch",
     "Target",
     "TargetChangedError",
     "TargetError",

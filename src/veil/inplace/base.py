@@ -9,6 +9,12 @@ A table's content is summarised by a :class:`Measure`: its row count, a hash of 
 2^128, of a 64-bit MD5 prefix of each row's canonical JSON text; PostgreSQL uses the row's
 text form). Equal measures mean the same rows, in any order. A measure holds hashes and
 counts only, so it may be stored and logged; it never holds a value.
+
+A backup holds the raw rows, so a subject's erasure must reach it
+(:mod:`veil.jobs.subject_backups`): :meth:`Target.erase_from_backup` deletes the rows a
+:class:`RowMatch` selects and records the backup's new measure with the erasure (a subject
+reference and a count), so the backup still verifies and restores. A Delta backup is a
+version of the table, which cannot change: :meth:`Target.vacuum` removes older versions whole.
 """
 
 from __future__ import annotations
@@ -16,12 +22,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from veil.errors import VeilError
 
@@ -141,6 +148,19 @@ class Backup:
     def measure(self) -> Measure:
         return Measure(self.rows, self.schema_hash, self.checksum)
 
+    def after_erasure(self, measure: Measure, erasure: Mapping[str, Any], **details: Any) -> Backup:
+        """This backup once rows were erased from it: its new measure (what verification and
+        a restore check against), ``erasure`` (a subject reference and when) with the rows
+        removed appended to ``details["erasures"]``, and other ``details`` replaced."""
+        done = {**erasure, "rows_removed": self.rows - measure.rows}
+        erasures = [*self.details.get("erasures", []), done]
+        return replace(
+            self,
+            rows=measure.rows,
+            checksum=measure.checksum,
+            details={**self.details, **details, "erasures": erasures},
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -172,6 +192,20 @@ def compare(measured: Measure, expected: Measure, what: str) -> Verification:
     return Verification(not problems, measured, tuple(problems))
 
 
+@dataclass(frozen=True)
+class RowMatch:
+    """Rows to select: ``mask`` of a batch holding (at least) ``columns`` is true for them
+    (a boolean array without nulls). The test runs in Python, so a keyed hash can decide it
+    and no value reaches a SQL statement or a log."""
+
+    columns: tuple[str, ...]
+    mask: Callable[[pa.RecordBatch], pa.Array]
+
+    def count(self, batches: Iterable[pa.RecordBatch]) -> int:
+        """How many rows of ``batches`` it selects."""
+        return sum(int(pc.sum(self.mask(b)).as_py() or 0) for b in batches if b.num_rows)
+
+
 @runtime_checkable
 class Target(Protocol):
     """An existing table that veil anonymizes where it lives."""
@@ -198,8 +232,34 @@ class Target(Protocol):
         """The table's measure, or (with ``backup``) the backup copy's."""
         ...
 
-    def backup(self) -> Backup:
-        """Copy the table (or note its version) and record its measure."""
+    def backup(self, facts: Mapping[str, Any] | None = None) -> Backup:
+        """Copy the table (or note its version) and record its measure, with ``facts`` in
+        its details (what else it should know, such as the run's subject column; no
+        values)."""
+        ...
+
+    def backup_schema(self, backup: Backup) -> pa.Schema:
+        """The Arrow schema of the backup's rows."""
+        ...
+
+    def read_backup(
+        self, backup: Backup, batch_rows: int = 50_000, columns: Sequence[str] | None = None
+    ) -> Iterator[pa.RecordBatch]:
+        """The rows the backup still holds (``columns`` only), read as :meth:`read_batches`
+        reads the table."""
+        ...
+
+    def erase_from_backup(
+        self, backup: Backup, match: RowMatch, erasure: Mapping[str, Any]
+    ) -> Backup | None:
+        """Delete the rows ``match`` selects from the backup atomically, recording its new
+        measure and ``erasure`` (:meth:`Backup.after_erasure`): the backup as it now is.
+        ``None`` when the backup cannot change (a Delta version: see :meth:`vacuum`)."""
+        ...
+
+    def vacuum(self) -> int:
+        """Delete the files of the table's older versions, so no backup that is one of them
+        can be read again; how many files. 0 where backups are copies, not versions."""
         ...
 
     def verify(self, backup: Backup) -> Verification:
@@ -261,6 +321,9 @@ class TargetBase:
         """The table itself against a backup's measure (after a restore)."""
         return compare(self.measure(), backup.measure, "the restored table")
 
+    def vacuum(self) -> int:
+        return 0
+
     def find_backup(self, ref: str) -> Backup:
         from veil.inplace.errors import TargetError
 
@@ -306,18 +369,24 @@ class TableTarget(TargetBase):
     def _drop_table(self, name: str) -> None:  # pragma: no cover
         raise NotImplementedError
 
-    def _backup_of(self, name: str, measure: Measure) -> tuple[Backup, list[str]]:
+    def _backup_of(
+        self, name: str, measure: Measure, facts: Mapping[str, Any] | None
+    ) -> tuple[Backup, list[str]]:
         """The backup ``name`` of the table, and the statements that make it (a copy, then
         its comment), to run in one transaction."""
-        backup = Backup.taken(
-            self, name, measure, {"table": f"{self.db_schema}.{name}", "of": self._of()}
-        )
+        details = {**(facts or {}), "table": f"{self.db_schema}.{name}", "of": self._of()}
+        backup = Backup.taken(self, name, measure, details)
         qual = f"{quote_ident(self.db_schema)}.{quote_ident(name)}"
         table = f"{quote_ident(self.db_schema)}.{quote_ident(self.table)}"
         return backup, [
             f"CREATE TABLE {qual} AS SELECT * FROM {table}",
-            f"COMMENT ON TABLE {qual} IS {sql_str(backup_comment(backup))}",
+            self._comment_on(backup),
         ]
+
+    def _comment_on(self, backup: Backup) -> str:
+        """The statement that makes ``backup``'s facts its table's comment."""
+        qual = f"{quote_ident(self.db_schema)}.{quote_ident(backup.ref)}"
+        return f"COMMENT ON TABLE {qual} IS {sql_str(backup_comment(backup))}"
 
     def backups(self) -> list[Backup]:
         found = []
@@ -329,12 +398,17 @@ class TableTarget(TargetBase):
                 found.append(b)
         return sorted(found, key=lambda b: (b.created, b.ref))
 
-    def drop_backup(self, backup: Backup) -> bool:
+    def _ours(self, backup: Backup) -> str:
+        """The backup's table name, once it is known to be one of veil's backups (never the
+        table itself: dropping or erasing from it would change the user's data)."""
         from veil.inplace.errors import TargetError
 
         if backup.ref == self.table or not backup.ref.startswith(BACKUP_PREFIX):
             raise TargetError(f"{backup.ref!r} is not one of veil's backups of {self.ref}")
-        self._drop_table(backup.ref)
+        return backup.ref
+
+    def drop_backup(self, backup: Backup) -> bool:
+        self._drop_table(self._ours(backup))
         return True
 
 

@@ -13,20 +13,30 @@ Delta keeps every version, so the table's history is the snapshot:
 
 A backup cannot be dropped here: old versions go only with ``VACUUM`` (and the log's
 retention), which is the table owner's decision, and after which they cannot be restored.
+
+Nor can rows be erased from a backup: a version never changes. :meth:`DeltaTarget.vacuum`
+(``veil subject erase --vacuum``) runs ``VACUUM`` with retention 0 (``full``: every file the
+current version does not use, tombstoned or not), after which no older version can be read
+or restored. It never deletes a file the current version uses; it does delete files a reader
+of an older version, or a writer that has not committed yet, is using, so run it while no one
+else writes the table. Files the current version still uses stay, and so do their rows (a
+table restored from a backup uses the backup's files).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.dataset as ds
 
 from veil.inplace.base import (
     Backup,
     Measure,
+    RowMatch,
     TargetBase,
     Verification,
     compare,
@@ -77,11 +87,7 @@ class DeltaTarget(TargetBase):
     def read_batches(
         self, batch_rows: int = 50_000, columns: Sequence[str] | None = None
     ) -> Iterator[pa.RecordBatch]:
-        # loaded now, not on the first pull: delta-rs may pull from its own runtime's thread
-        batches = self._dataset().to_batches(
-            columns=list(columns) if columns else None, batch_size=batch_rows
-        )
-        return (batch for batch in batches if batch.num_rows)
+        return _batches(self._dataset(), batch_rows, columns)
 
     def _measure_version(self, version: int | None) -> Measure:
         from veil.inplace.base import utc_duckdb
@@ -103,10 +109,47 @@ class DeltaTarget(TargetBase):
 
     # -- backups -------------------------------------------------------------------------
 
-    def backup(self) -> Backup:
+    def backup(self, facts: Mapping[str, Any] | None = None) -> Backup:
         version = self.version()
         m = self._measure_version(version)
-        return Backup.taken(self, f"version:{version}", m, {"version": version})
+        return Backup.taken(self, f"version:{version}", m, {**(facts or {}), "version": version})
+
+    def backup_schema(self, backup: Backup) -> pa.Schema:
+        schema: pa.Schema = self._dataset(_version_of(backup.ref)).schema
+        return schema
+
+    def read_backup(
+        self, backup: Backup, batch_rows: int = 50_000, columns: Sequence[str] | None = None
+    ) -> Iterator[pa.RecordBatch]:
+        """The rows of the backup's version that its files still hold: all of them before a
+        VACUUM, none after one unless the current version still uses some of its files."""
+        table = self._table(_version_of(backup.ref))
+        files = list(table.file_uris())
+        present = [f for f in files if Path(f).is_file()]
+        if len(present) == len(files):
+            return _batches(table.to_pyarrow_dataset(), batch_rows, columns)
+        if not present:
+            return iter(())
+        return _batches(ds.dataset(present, format="parquet"), batch_rows, columns)
+
+    def erase_from_backup(
+        self, backup: Backup, match: RowMatch, erasure: Mapping[str, Any]
+    ) -> None:
+        """Nothing: the backup is a version, and a version never changes (a Delta delete
+        writes a new version and leaves this one as it is); :meth:`vacuum` removes it."""
+        return None
+
+    def vacuum(self) -> int:
+        from deltalake import CommitProperties
+
+        deleted = self._table().vacuum(
+            retention_hours=0,
+            dry_run=False,
+            enforce_retention_duration=False,
+            full=True,
+            commit_properties=CommitProperties(custom_metadata={"veil.inplace": "vacuum"}),
+        )
+        return len(deleted)
 
     def verify(self, backup: Backup) -> Verification:
         try:
@@ -212,6 +255,14 @@ class DeltaTarget(TargetBase):
     def history(self) -> list[dict[str, Any]]:
         """The table's commits, newest first (delta-rs's ``history``)."""
         return list(self._table().history())
+
+
+def _batches(
+    dataset: Any, batch_rows: int, columns: Sequence[str] | None
+) -> Iterator[pa.RecordBatch]:
+    # loaded now, not on the first pull: delta-rs may pull from its own runtime's thread
+    batches = dataset.to_batches(columns=list(columns) if columns else None, batch_size=batch_rows)
+    return (batch for batch in batches if batch.num_rows)
 
 
 def _version_of(ref: str) -> int:

@@ -9,6 +9,9 @@
   checks the table still matches the backup, drops the table and renames the new one to its
   name. A failure before ``COMMIT`` rolls all of it back.
 - **Restore**: the same swap, from a copy of the backup table (the backup stays).
+- **Erasure from a backup**: in one transaction, the backup's ``rowid``s of the rows a
+  :class:`~veil.inplace.base.RowMatch` selects are gathered, those rows deleted and the
+  comment rewritten with the new measure (no value reaches the SQL text).
 
 The file stays open (and so locked against other processes) from opening the target to
 closing it. Indexes and constraints of the table are not carried over to the new table.
@@ -16,16 +19,18 @@ closing it. Indexes and constraints of the table are not carried over to the new
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 
+from veil.errors import VeilError
 from veil.inplace.base import (
     STAGING_PREFIX,
     Backup,
     Measure,
+    RowMatch,
     TableTarget,
     Verification,
     backup_name,
@@ -38,6 +43,9 @@ from veil.inplace.base import (
 from veil.inplace.errors import TargetChangedError, TargetError
 
 _BATCH_VIEW = "_veil_inplace_batch"
+_ROWIDS_VIEW = "_veil_inplace_rowids"
+_ROWID = "_veil_rowid"
+T = TypeVar("T")
 
 
 class DuckDBTarget(TableTarget):
@@ -90,11 +98,16 @@ class DuckDBTarget(TableTarget):
     def read_batches(
         self, batch_rows: int = 50_000, columns: Sequence[str] | None = None
     ) -> Iterator[pa.RecordBatch]:
+        return self._read(self.table, batch_rows, columns)
+
+    def _read(
+        self, name: str, batch_rows: int, columns: Sequence[str] | None
+    ) -> Iterator[pa.RecordBatch]:
         cols = ", ".join(quote_ident(c) for c in columns) if columns else "*"
         cursor = self._con.cursor()  # its own connection: the swap's transaction is another
         try:
             cursor.execute("SET TimeZone = 'UTC'")
-            query = cursor.sql(f"SELECT {cols} FROM {self._qual(self.table)}")
+            query = cursor.sql(f"SELECT {cols} FROM {self._qual(name)}")
             yield from query.to_arrow_reader(batch_rows)
         finally:
             cursor.close()
@@ -107,20 +120,72 @@ class DuckDBTarget(TableTarget):
 
     # -- backups -------------------------------------------------------------------------
 
-    def backup(self) -> Backup:
-        name = backup_name(self.table, self._tables())
+    def _transaction(self, what: str, work: Callable[[], T]) -> T:
+        """``work()`` in one transaction: committed when it returns, rolled back when it
+        raises (a database's error becomes a :class:`TargetError` without its text)."""
         self._con.execute("BEGIN TRANSACTION")
         try:
-            backup, statements = self._backup_of(name, self.measure())
-            for statement in statements:
-                self._con.execute(statement)
+            result = work()
             self._con.execute("COMMIT")
         except BaseException as exc:
             self._con.execute("ROLLBACK")
-            if isinstance(exc, Exception):
-                raise TargetError(f"cannot back up {self.ref} ({error_summary(exc)})") from None
+            if isinstance(exc, Exception) and not isinstance(exc, VeilError):
+                raise TargetError(f"cannot {what} ({error_summary(exc)})") from None
             raise
-        return backup
+        return result
+
+    def backup(self, facts: Mapping[str, Any] | None = None) -> Backup:
+        name = backup_name(self.table, self._tables())
+
+        def work() -> Backup:
+            backup, statements = self._backup_of(name, self.measure(), facts)
+            for statement in statements:
+                self._con.execute(statement)
+            return backup
+
+        return self._transaction(f"back up {self.ref}", work)
+
+    def backup_schema(self, backup: Backup) -> pa.Schema:
+        return self._schema_of(self._ours(backup))
+
+    def read_backup(
+        self, backup: Backup, batch_rows: int = 50_000, columns: Sequence[str] | None = None
+    ) -> Iterator[pa.RecordBatch]:
+        return self._read(self._ours(backup), batch_rows, columns)
+
+    def erase_from_backup(
+        self, backup: Backup, match: RowMatch, erasure: Mapping[str, Any]
+    ) -> Backup:
+        name = self._ours(backup)
+        if name not in self._tables():
+            raise TargetError(f"the backup table {self.db_schema}.{name} is gone")
+
+        def work() -> Backup:
+            rowids = self._selected_rowids(name, match)
+            if not rowids:
+                return backup
+            self._con.register(_ROWIDS_VIEW, pa.table({"id": pa.array(rowids, pa.int64())}))
+            try:
+                self._con.execute(
+                    f"DELETE FROM {self._qual(name)} WHERE rowid IN (SELECT id FROM {_ROWIDS_VIEW})"
+                )
+            finally:
+                self._con.unregister(_ROWIDS_VIEW)
+            after = backup.after_erasure(self.measure(backup), erasure)
+            self._con.execute(self._comment_on(after))
+            return after
+
+        return self._transaction(f"erase rows from backup {name} of {self.ref}", work)
+
+    def _selected_rowids(self, name: str, match: RowMatch) -> list[int]:
+        """The ``rowid`` of each row of table ``name`` that ``match`` selects, read in this
+        connection's transaction (rowids hold until it ends)."""
+        cols = ", ".join(quote_ident(c) for c in match.columns)
+        query = self._con.sql(f"SELECT rowid AS {_ROWID}, {cols} FROM {self._qual(name)}")
+        rowids: list[int] = []
+        for batch in query.to_arrow_reader(50_000):
+            rowids += batch.column(_ROWID).filter(match.mask(batch)).to_pylist()
+        return rowids
 
     def _commented_tables(self) -> dict[str, str | None]:
         return self._tables()

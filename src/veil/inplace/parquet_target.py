@@ -13,6 +13,10 @@ path), or one file.
   the swap. A single file is replaced by ``os.replace`` of a staged file.
 - **Restore**: the backup's files copied into a staging folder and swapped in the same way;
   the backup stays.
+- **Erasure from a backup**: the backup folder is rebuilt beside it (``.<name>.erasing``):
+  files without a row a :class:`~veil.inplace.base.RowMatch` selects are hard-linked (or
+  copied), the others rewritten without those rows, the manifest given the new files' hashes
+  and measure; then the folders are swapped as above and the old one deleted.
 
 Refused: a folder holding ``_delta_log`` (a Delta table: use ``delta://``) and Hive-style
 partition folders (``key=value``: their column lives in the path, not in the files).
@@ -30,17 +34,19 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from veil.inplace.base import (
     Backup,
     Measure,
+    RowMatch,
     TargetBase,
     Verification,
     compare,
@@ -86,6 +92,42 @@ def _copy(src: Path, dst: Path) -> str:
     return digest.hexdigest()
 
 
+def _link(src: Path, dst: Path, digest: str) -> str:
+    """``src`` at ``dst`` too, hard-linked (a copy where the file system cannot); its
+    SHA-256, ``digest`` as recorded when the bytes are the same file."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        return _copy(src, dst)
+    return digest
+
+
+def _file_batches(path: Path, columns: Sequence[str] | None = None) -> Iterator[pa.RecordBatch]:
+    with pq.ParquetFile(path) as source:
+        yield from source.iter_batches(columns=list(columns) if columns else None)
+
+
+def _without(src: Path, dst: Path, match: RowMatch) -> str:
+    """Parquet file ``src`` written to ``dst`` without the rows ``match`` selects (a batch at
+    a time, same schema), flushed to disk; the SHA-256 of the new file."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        pq.ParquetFile(src) as source,
+        pq.ParquetWriter(str(dst), source.schema_arrow, compression="zstd") as writer,
+    ):
+        for batch in source.iter_batches():
+            writer.write_batch(batch.filter(pc.invert(match.mask(batch))))
+    _fsync(dst)
+    return _sha256(dst)
+
+
+def _write_manifest(folder: Path, backup: Backup) -> None:
+    manifest = folder / MANIFEST
+    manifest.write_text(json.dumps({"veil_backup": 1, **backup.to_dict()}, indent=1))
+    _fsync(manifest)
+
+
 _RENAME_EXCHANGE = 2
 
 
@@ -112,6 +154,22 @@ def exchange(a: Path, b: Path) -> bool:
     if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
         return False
     raise OSError(code, os.strerror(code), str(a))
+
+
+def _replace_folder(new: Path, old: Path) -> None:
+    """Put the complete folder ``new`` in ``old``'s place (atomically where the system can
+    swap them, else by two renames), then delete the old content."""
+    if exchange(new, old):
+        shutil.rmtree(new, ignore_errors=True)  # now holds the old files
+        return
+    aside = new.with_name(new.name + "_old")
+    os.rename(old, aside)
+    try:
+        os.rename(new, old)
+    except BaseException:
+        os.rename(aside, old)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 class ParquetTarget(TargetBase):
@@ -167,7 +225,12 @@ class ParquetTarget(TargetBase):
     def read_batches(
         self, batch_rows: int = 50_000, columns: Sequence[str] | None = None
     ) -> Iterator[pa.RecordBatch]:
-        dataset = self._dataset()
+        return self._read(None, batch_rows, columns)
+
+    def _read(
+        self, root: Path | None, batch_rows: int, columns: Sequence[str] | None
+    ) -> Iterator[pa.RecordBatch]:
+        dataset = self._dataset(root)
         for batch in dataset.to_batches(
             columns=list(columns) if columns else None, batch_size=batch_rows
         ):
@@ -199,7 +262,7 @@ class ParquetTarget(TargetBase):
             str(f.relative_to(base)): [f.stat().st_size, f.stat().st_mtime_ns] for f in self.files()
         }
 
-    def backup(self) -> Backup:
+    def backup(self, facts: Mapping[str, Any] | None = None) -> Backup:
         name = f"{BACKUP_PREFIX}{self.path.name}_{stamp()}"
         n = 1
         while (self.path.parent / name).exists():
@@ -217,11 +280,9 @@ class ParquetTarget(TargetBase):
                 for src in sorted(p for p in self.path.rglob("*") if p.is_file()):
                     rel = src.relative_to(self.path)
                     files[str(rel)] = _copy(src, partial / rel)
-            details = {"files": files, "stats": stats, "of": self.path.name}
+            details = {**(facts or {}), "files": files, "stats": stats, "of": self.path.name}
             backup = Backup.taken(self, name, before, details)
-            manifest = partial / MANIFEST
-            manifest.write_text(json.dumps({"veil_backup": 1, **backup.to_dict()}, indent=1))
-            _fsync(manifest)
+            _write_manifest(partial, backup)
             os.rename(partial, final)
         except Exception as exc:
             shutil.rmtree(partial, ignore_errors=True)
@@ -262,12 +323,50 @@ class ParquetTarget(TargetBase):
     def normalize_ref(self, ref: str) -> str:
         return Path(ref.strip().rstrip("/")).name
 
-    def drop_backup(self, backup: Backup) -> bool:
+    def _ours(self, backup: Backup) -> Path:
+        """The backup's folder, once it is known to be one of veil's backups."""
         folder = self._backup_dir(backup)
         if not backup.ref.startswith(BACKUP_PREFIX) or not (folder / MANIFEST).is_file():
             raise TargetError(f"{backup.ref!r} is not one of veil's backups of {self.ref}")
-        shutil.rmtree(folder)
+        return folder
+
+    def drop_backup(self, backup: Backup) -> bool:
+        shutil.rmtree(self._ours(backup))
         return True
+
+    def backup_schema(self, backup: Backup) -> pa.Schema:
+        return self._dataset(self._ours(backup)).schema
+
+    def read_backup(
+        self, backup: Backup, batch_rows: int = 50_000, columns: Sequence[str] | None = None
+    ) -> Iterator[pa.RecordBatch]:
+        return self._read(self._ours(backup), batch_rows, columns)
+
+    def erase_from_backup(
+        self, backup: Backup, match: RowMatch, erasure: Mapping[str, Any]
+    ) -> Backup:
+        folder = self._ours(backup)
+        data = [str(f.relative_to(folder)) for f in self.files(folder)]
+        hits = {rel for rel in data if match.count(_file_batches(folder / rel, match.columns))}
+        if not hits:
+            return backup
+        work = folder.with_name(f".{folder.name}.erasing")
+        shutil.rmtree(work, ignore_errors=True)  # left by an erasure that was cut off
+        try:
+            files = {
+                rel: _without(folder / rel, work / rel, match)
+                if rel in hits
+                else _link(folder / rel, work / rel, digest)
+                for rel, digest in backup.details.get("files", {}).items()
+            }
+            after = backup.after_erasure(self._measure_root(work), erasure, files=files)
+            _write_manifest(work, after)
+            _fsync(work)
+            _replace_folder(work, folder)
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        return after
 
     # -- swapping ------------------------------------------------------------------------
 
@@ -282,17 +381,7 @@ class ParquetTarget(TargetBase):
             os.replace(staged, self.path)
             shutil.rmtree(staging, ignore_errors=True)
             return
-        if exchange(staging, self.path):
-            shutil.rmtree(staging, ignore_errors=True)  # now holds the old files
-            return
-        aside = staging.with_name(staging.name + "_old")
-        os.rename(self.path, aside)
-        try:
-            os.rename(staging, self.path)
-        except BaseException:
-            os.rename(aside, self.path)
-            raise
-        shutil.rmtree(aside, ignore_errors=True)
+        _replace_folder(staging, self.path)
 
     def replace(
         self,

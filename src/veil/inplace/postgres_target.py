@@ -10,6 +10,10 @@ connection's ``current_schema()``).
   other writer since), drops it and renames the new table to its name. Readers see the old
   table or the new one; a failure rolls all of it back.
 - **Restore**: the same swap from a copy of the backup table (the backup stays).
+- **Erasure from a backup**: one transaction takes ``EXCLUSIVE`` on the backup table (so
+  its ``ctid``s hold), reads the ``ctid`` of each row a :class:`~veil.inplace.base.RowMatch`
+  selects, deletes those rows by ``ctid`` and rewrites the comment with the new measure. No
+  value reaches the SQL text.
 
 The checksum is computed by the server: the sum of a 64-bit MD5 prefix of each row's text
 form, with the session's time zone UTC. Reads use a server-side cursor, so memory stays
@@ -21,16 +25,18 @@ fail (rolled back; the error names the SQLSTATE, 2BP01).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 
+from veil.errors import VeilError
 from veil.inplace.base import (
     STAGING_PREFIX,
     Backup,
     Measure,
+    RowMatch,
     TableTarget,
     Verification,
     backup_name,
@@ -60,6 +66,7 @@ _READ_TYPES: dict[str, pa.DataType] = {
     "bytea": pa.binary(),
 }
 
+_CTID = "_veil_ctid"
 _MEASURE = (
     "SELECT count(*), coalesce(sum(('x' || substr(md5(t::text), 1, 16))::bit(64)::bigint"
     "::numeric), 0) FROM {relation} AS t"
@@ -126,7 +133,10 @@ class PostgresTarget(TableTarget):
 
         self._url = url
         self.table = table
-        self._engine = sa.create_engine(url, pool_pre_ping=True)
+        # an unreachable host fails in seconds, not at the TCP timeout (the URL may say otherwise)
+        given = "connect_timeout" in sa.engine.make_url(url).query
+        timeout = {} if given else {"connect_timeout": 10}
+        self._engine = sa.create_engine(url, pool_pre_ping=True, connect_args=timeout)
         sa.event.listen(self._engine, "connect", _utc_session)
         try:
             with self._engine.connect() as conn:
@@ -199,23 +209,38 @@ class PostgresTarget(TableTarget):
     def read_batches(
         self, batch_rows: int = 50_000, columns: Sequence[str] | None = None
     ) -> Iterator[pa.RecordBatch]:
-        wanted = set(columns) if columns else None
         with self._engine.connect() as conn:
-            cols = [
-                c for c in self._columns(conn, self.table) if wanted is None or c.name in wanted
-            ]
-            schema = pa.schema([pa.field(c.name, c.type) for c in cols])
-            select = ", ".join(quote_ident(c.name) + ("::text" if c.as_text else "") for c in cols)
-            result = conn.execution_options(
-                stream_results=True, max_row_buffer=batch_rows
-            ).exec_driver_sql(f"SELECT {select} FROM {self._qual(self.table)}")
-            with contextlib.closing(result):  # the server-side cursor, also on an early stop
-                for part in result.partitions(batch_rows):
-                    values: list[Sequence[Any]] = list(zip(*part, strict=True))
-                    yield pa.record_batch(
-                        [pa.array(v, type=c.type) for v, c in zip(values, cols, strict=True)],
-                        schema=schema,
-                    )
+            yield from self._stream(conn, self.table, batch_rows, columns)
+
+    def _stream(
+        self,
+        conn: Any,
+        name: str,
+        batch_rows: int,
+        columns: Sequence[str] | None,
+        *,
+        ctid: bool = False,
+    ) -> Iterator[pa.RecordBatch]:
+        """Table ``name``'s rows in batches, through a server-side cursor in ``conn``'s
+        transaction; with ``ctid``, each row's ``ctid`` (as text) comes first."""
+        wanted = set(columns) if columns else None
+        cols = [c for c in self._columns(conn, name) if wanted is None or c.name in wanted]
+        fields = [pa.field(c.name, c.type) for c in cols]
+        selected = [quote_ident(c.name) + ("::text" if c.as_text else "") for c in cols]
+        if ctid:
+            fields.insert(0, pa.field(_CTID, pa.string()))
+            selected.insert(0, "ctid::text")
+        schema = pa.schema(fields)
+        result = conn.execution_options(
+            stream_results=True, max_row_buffer=batch_rows
+        ).exec_driver_sql(f"SELECT {', '.join(selected)} FROM {self._qual(name)}")
+        with contextlib.closing(result):  # the server-side cursor, also on an early stop
+            for part in result.partitions(batch_rows):
+                values: list[Sequence[Any]] = list(zip(*part, strict=True))
+                yield pa.record_batch(
+                    [pa.array(v, type=f.type) for v, f in zip(values, fields, strict=True)],
+                    schema=schema,
+                )
 
     def _measure(self, conn: Any, name: str) -> Measure:
         rows, total = conn.exec_driver_sql(_MEASURE.format(relation=self._qual(name))).one()
@@ -245,14 +270,15 @@ class PostgresTarget(TableTarget):
         ).all()
         return {name: comment for name, comment in rows}
 
-    def backup(self) -> Backup:
+    def backup(self, facts: Mapping[str, Any] | None = None) -> Backup:
         try:
             with (
                 self._engine.connect() as conn,
                 conn.execution_options(isolation_level="REPEATABLE READ").begin(),
             ):
                 name = backup_name(self.table, self._tables(conn))
-                backup, statements = self._backup_of(name, self._measure(conn, self.table))
+                measure = self._measure(conn, self.table)
+                backup, statements = self._backup_of(name, measure, facts)
                 for statement in statements:
                     _ddl(conn, statement)
         except TargetError:
@@ -264,6 +290,43 @@ class PostgresTarget(TableTarget):
     def _commented_tables(self) -> dict[str, str | None]:
         with self._engine.connect() as conn:
             return self._tables(conn)
+
+    def backup_schema(self, backup: Backup) -> pa.Schema:
+        with self._engine.connect() as conn:
+            return self._schema_of(conn, self._ours(backup))
+
+    def read_backup(
+        self, backup: Backup, batch_rows: int = 50_000, columns: Sequence[str] | None = None
+    ) -> Iterator[pa.RecordBatch]:
+        name = self._ours(backup)
+        with self._engine.connect() as conn:
+            yield from self._stream(conn, name, batch_rows, columns)
+
+    def erase_from_backup(
+        self, backup: Backup, match: RowMatch, erasure: Mapping[str, Any]
+    ) -> Backup:
+        name = self._ours(backup)
+        qual = self._qual(name)
+        try:
+            with self._engine.begin() as conn:
+                if name not in self._tables(conn):
+                    raise TargetError(f"the backup table {self.db_schema}.{name} is gone")
+                _ddl(conn, f"LOCK TABLE {qual} IN EXCLUSIVE MODE")
+                ctids = [
+                    ctid
+                    for batch in self._stream(conn, name, 50_000, match.columns, ctid=True)
+                    for ctid in batch.column(_CTID).filter(match.mask(batch)).to_pylist()
+                ]
+                if not ctids:
+                    return backup
+                _delete_rows(conn, qual, ctids)
+                after = backup.after_erasure(self._measure(conn, name), erasure)
+                _ddl(conn, self._comment_on(after))
+        except Exception as exc:
+            if isinstance(exc, VeilError) or not _is_database_error(exc):
+                raise
+            raise self._fail(f"erase rows from backup {name} of", exc) from None
+        return after
 
     def _drop_table(self, name: str) -> None:
         with self._engine.begin() as conn:
@@ -347,6 +410,13 @@ def _ddl(conn: Any, sql: str) -> None:
     placeholders), in ``conn``'s transaction."""
     with conn.connection.driver_connection.cursor() as cur:
         cur.execute(sql)
+
+
+def _delete_rows(conn: Any, qual: str, ctids: list[str]) -> None:
+    """Delete the rows of table ``qual`` whose ``ctid`` is listed, in ``conn``'s transaction;
+    the list is the statement's one parameter (the name's ``%`` is escaped)."""
+    with conn.connection.driver_connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {qual.replace('%', '%%')} WHERE ctid = ANY(%s::tid[])", [ctids])
 
 
 def _is_database_error(exc: BaseException) -> bool:

@@ -11,6 +11,10 @@ Any failure after the backup (an exception, Ctrl-C) brings the table back to the
 the swap had not happened the table is checked against the backup's measure, else the backup
 is restored, and the restored table is verified. The error then says so. The result and the
 audit entry hold references, counts, hashes and timings; never a value.
+
+The backup records how the run makes the subject id (:func:`subject_facts`), so that a
+subject's erasure can find the subject's raw rows in it however long after, without the
+policy file (:mod:`veil.jobs.subject_backups`).
 """
 
 from __future__ import annotations
@@ -101,6 +105,17 @@ class _NoProgress:
 
 def _target_ref(target: Target) -> dict[str, Any]:
     return {"target": target.ref, "kind": target.kind}
+
+
+def subject_facts(policy: Policy, keyring: Keyring) -> dict[str, Any] | None:
+    """How ``policy`` makes the subject id: its ``subject_id`` column, that column's operator
+    parameters and the master key's id (no value, no key); ``None`` if it names none."""
+    column = policy.subject_id
+    params = policy.columns.get(column) if column else None
+    if params is None:
+        return None
+    dumped = params.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return {"column": column, "params": dumped, "key_id": keyring.kid}
 
 
 def anonymize_in_place(
@@ -218,7 +233,7 @@ def anonymize_in_place(
         return done
 
     t0 = time.perf_counter()
-    backup = target.backup()  # measures the table too
+    backup = target.backup({"subject": subject_facts(policy, keyring)})  # measures it too
     before = backup.measure
     timings["backup"] = time.perf_counter() - t0
     t0 = time.perf_counter()

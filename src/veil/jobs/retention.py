@@ -19,7 +19,9 @@ the counts and version ids.
 **Legal hold** (:func:`set_hold`): the catalog records who, when and why (audited as
 ``dataset.legal_hold``), and the sink gets the marker ``<dataset>/_legal_hold.json`` (who and
 since when; the reason stays in the catalog), which stops the sink's own pruning of old
-versions after a commit. New versions may still be written; nothing is deleted.
+versions after a commit. New versions may still be written; nothing is deleted. A table
+anonymized in place (a dataset named by its target's reference) has no sink: the catalog's
+hold is the only record, and a subject's erasure from its backups checks it.
 """
 
 from __future__ import annotations
@@ -91,6 +93,8 @@ def set_hold(
         )
     if not hold and not dataset.legal_hold:
         raise ConfigError(f"dataset {name!r} is not under legal hold; nothing changed")
+    if is_inplace_dataset(dataset.name, dataset.output):  # no sink: the catalog is the record
+        return catalog.set_legal_hold(name, hold, actor=actor, reason=reason)
     sink = dataset_sink(catalog, dataset, s3)
     if hold:  # the marker first: a hold the catalog records is never one the sink ignores
         marker = {"legal_hold": True, "since": _now().isoformat(), "by": actor}

@@ -19,16 +19,19 @@ versions still hold, and the vault's status of its key. Nothing of it is stored 
 
 **Erasure** (:func:`erase_rows`): for each dataset whose current version holds rows of the
 subject, a new version without them is written through the sink (same schema, format and
-encryption; the manifest lists the erasure by subject reference and count, ``derived_from``
-the version it was made from) and becomes current; the catalog records it (``derived_from``,
-``change``). Then every older version that still holds rows of the subject is deleted (files
-through the sink, the catalog's rows marked ``deleted_at``): after an erasure no version
-holding the subject remains to roll back to. Older versions that cannot be read (another key,
-damaged) are kept and reported. A dataset under legal hold that holds rows of the subject
-refuses the whole erasure (:class:`~veil.errors.LegalHoldError`) before anything changes.
-Each dataset is rewritten under its lock (no job runs meanwhile); a ``veil run`` outside jobs
-takes no lock, so the erasure checks before committing that the version it read is still
-current, and fails otherwise (run it again).
+encryption; the manifest lists the erasure by the subject's keyed reference, the one the
+audit log records, and count, ``derived_from`` the version it was made from) and becomes
+current; the catalog records it (``derived_from``, ``change``). Then every older version that
+still holds rows of the subject is deleted (files through the sink, the catalog's rows marked
+``deleted_at``): after an erasure no version holding the subject remains to roll back to.
+Older versions that cannot be read (another key, damaged) are kept and reported. A dataset
+under legal hold that holds rows of the subject refuses the whole erasure
+(:class:`~veil.errors.LegalHoldError`) before anything changes. Each dataset is rewritten
+under its lock (no job runs meanwhile); a ``veil run`` outside jobs takes no lock, so the
+erasure checks before committing that the version it read is still current, and fails
+otherwise (run it again).
+
+The raw rows in-place runs keep in their backups: :mod:`veil.jobs.subject_backups`.
 """
 
 from __future__ import annotations
@@ -44,7 +47,6 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from veil.audit import subject_ref
 from veil.catalog.catalog import Catalog, Dataset
 from veil.errors import (
     ConfigError,
@@ -67,8 +69,12 @@ __all__ = [
     "Found",
     "Subjects",
     "Target",
+    "derive_column",
     "erase_rows",
     "find_targets",
+    "hold_refusal",
+    "keyring_at",
+    "matches",
     "scan",
     "subject_from_raw",
 ]
@@ -223,28 +229,48 @@ def find_targets(
 # -- the subject id from a raw identifier ---------------------------------------------------
 
 
-def _keyed_hash(params: Any, column: str, raw: str, keyring: Keyring) -> str:
-    """The policy's operator for ``column`` applied to one raw value."""
+def derive_column(params: Any, column: str, values: pa.Array, keyring: Keyring) -> pa.Array:
+    """The policy's operator for output ``column`` applied to ``values`` of its input column:
+    the subject ids a raw column maps to, computed as the run computed them."""
     from veil.operators import base as opbase
 
     source = params.source or column
-    values = pa.array([raw], pa.string())
     ctx = opbase.OpContext(
         pa.record_batch([values], names=[source]), keyring, _now(), column, source
     )
-    out = opbase.get(params.op).factory(params)(values, ctx)
-    value = out[0].as_py()
+    return opbase.get(params.op).factory(params)(values, ctx)
+
+
+def keyring_at(keyring: Keyring, kid: str | None) -> Keyring:
+    """``keyring`` with the master key ``kid`` (the one a run recorded) current, so hashes
+    are computed as that run computed them; raises, naming the key, if it is missing."""
+    kid = kid or keyring.kid
+    if kid not in keyring.keys:
+        keyring.master(kid)  # raises, naming the key
+    return dataclasses.replace(keyring, current=kid)
+
+
+def _keyed_hash(params: Any, column: str, raw: str, keyring: Keyring) -> str:
+    """The policy's operator for ``column`` applied to one raw value."""
+    value = derive_column(params, column, pa.array([raw], pa.string()), keyring)[0].as_py()
     if value is None:
         raise ConfigError(f"the policy's {params.op} of column {column!r} gives no value")
     return str(value)
 
 
-def subject_from_raw(subjects: Subjects, targets: Iterable[Target], column: str, raw: str) -> str:
+def subject_from_raw(
+    subjects: Subjects,
+    targets: Iterable[Target],
+    column: str,
+    raw: str,
+    hashes: Iterable[tuple[str, Any, Keyring]] = (),
+) -> str:
     """The subject id a raw identifier maps to: the keyed hash the policy of the targets'
     current versions computes for ``column`` (an entry ``{op: hash, from: …}``), under the
-    master key the version records. :class:`ConfigError` if no policy makes ``column`` with
-    ``hash``, or the policies disagree (another domain, length or key)."""
-    values: dict[str, str] = {}
+    master key the version records, and the one of each of ``hashes`` (``(where, operator
+    parameters, keyring)``: in-place backups'). :class:`ConfigError` if nothing makes
+    ``column`` with ``hash``, or they disagree (another domain, length or key)."""
+    values = {where: _keyed_hash(params, column, raw, ring) for where, params, ring in hashes}
     for target in targets:
         manifest = subjects.sink(target).current(target.dataset)
         if manifest is None:
@@ -255,16 +281,14 @@ def subject_from_raw(subjects: Subjects, targets: Iterable[Target], column: str,
             continue
         if subjects.keyring is None:
             raise KeyError_("finding a subject by a raw identifier needs the master key")
-        kid = manifest.get("key_id") or subjects.keyring.kid
-        if kid not in subjects.keyring.keys:
-            subjects.keyring.master(kid)  # raises, naming the key
-        keyring = dataclasses.replace(subjects.keyring, current=kid)
+        keyring = keyring_at(subjects.keyring, manifest.get("key_id"))
         values[target.dataset] = _keyed_hash(params, column, raw, keyring)
     if not values:
         raise ConfigError(
-            f"no dataset's policy makes column {column!r} with the hash operator, so a raw "
-            "identifier cannot be mapped to a subject id (--column names the output column, "
-            "such as subject_id; the policy must be a job's or a built-in one)"
+            f"no dataset's (nor in-place backup's) policy makes column {column!r} with the "
+            "hash operator, so a raw identifier cannot be mapped to a subject id (--column "
+            "names the output column, such as subject_id; the policy must be a job's or a "
+            "built-in one)"
         )
     if len(set(values.values())) > 1:
         raise ConfigError(
@@ -277,7 +301,7 @@ def subject_from_raw(subjects: Subjects, targets: Iterable[Target], column: str,
 # -- scanning -------------------------------------------------------------------------------
 
 
-def _matches(column: pa.Array | pa.ChunkedArray, subject: str) -> pa.Array:
+def matches(column: pa.Array | pa.ChunkedArray, subject: str) -> pa.Array:
     """A boolean mask (no nulls) of the values equal to ``subject``."""
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         column = pc.cast(column, pa.string())
@@ -287,7 +311,7 @@ def _matches(column: pa.Array | pa.ChunkedArray, subject: str) -> pa.Array:
 def _count(sink: Sink, dataset: str, version_id: str, column: str, subject: str) -> int:
     total = 0
     for batch in sink.iter_batches(dataset, version_id, columns=[column]):
-        total += pc.sum(_matches(batch.column(0), subject)).as_py() or 0
+        total += pc.sum(matches(batch.column(0), subject)).as_py() or 0
     return total
 
 
@@ -343,7 +367,7 @@ def scan(
         item.subject_column = column
         if records:
             parts = [
-                batch.filter(_matches(batch.column(column), subject))
+                batch.filter(matches(batch.column(column), subject))
                 for batch in sink.iter_batches(target.dataset, item.version_id)
             ]
             schema = decode_schema(manifest)
@@ -402,6 +426,13 @@ class Erased:
         }
 
 
+def hold_refusal(entry: Dataset, action: str) -> LegalHoldError:
+    """The error that refuses ``action`` on a dataset under legal hold: who set it, since
+    when, why."""
+    since = entry.hold_at.isoformat(timespec="seconds") if entry.hold_at else None
+    return LegalHoldError(entry.name, entry.hold_actor, since, entry.hold_reason, action)
+
+
 def check_holds(found: Iterable[Found], action: str) -> None:
     """:class:`LegalHoldError` for the first held dataset that holds rows of the subject (in
     any version, or versions that could not be checked)."""
@@ -410,8 +441,7 @@ def check_holds(found: Iterable[Found], action: str) -> None:
         if entry is None or not entry.legal_hold:
             continue
         if item.rows or item.older or item.unreadable:
-            since = entry.hold_at.isoformat(timespec="seconds") if entry.hold_at else None
-            raise LegalHoldError(entry.name, entry.hold_actor, since, entry.hold_reason, action)
+            raise hold_refusal(entry, action)
 
 
 def _smallest_class(parts: list[pa.Table], qis: list[str]) -> int | None:
@@ -425,7 +455,7 @@ def _smallest_class(parts: list[pa.Table], qis: list[str]) -> int | None:
 
 
 def _without_subject(
-    subjects: Subjects, item: Found, subject: str, actor: str, reason: str
+    subjects: Subjects, item: Found, subject: str, ref: str, actor: str, reason: str
 ) -> Erased:
     """Write the current version without the subject's rows; it becomes current."""
     target, column = item.target, item.subject_column
@@ -448,7 +478,6 @@ def _without_subject(
     schema = decode_schema(parent)
     privacy = parent.get("privacy") or {}
     qis = list((privacy.get("target") or {}).get("quasi_identifiers") or [])
-    ref = subject_ref(subject)
     result = Erased(target.dataset, target.output, previous_version_id=item.version_id)
     run_id = f"erase-{_now():%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
     batches: Iterator[pa.RecordBatch] = reader.iter_batches(target.dataset, item.version_id)
@@ -515,7 +544,7 @@ def _write_kept(
     kept_qis: list[pa.Table],
     result: Erased,
 ) -> None:
-    hit = _matches(batch.column(column), subject)
+    hit = matches(batch.column(column), subject)
     removed = pc.sum(hit).as_py() or 0
     kept = batch.filter(pc.invert(hit)) if removed else batch
     result.rows_removed += removed
@@ -586,11 +615,20 @@ def _delete_older(subjects: Subjects, item: Found, result: Erased) -> None:
 
 
 def erase_rows(
-    subjects: Subjects, found: Iterable[Found], subject: str, *, actor: str, reason: str
+    subjects: Subjects,
+    found: Iterable[Found],
+    subject: str,
+    *,
+    ref: str,
+    actor: str,
+    reason: str,
 ) -> list[Erased]:
     """Remove the subject's rows from every dataset of ``found`` (a :func:`scan`); see the
-    module docstring. Call :func:`check_holds` first. A failure stops at the dataset it
-    happened in; what was done before is returned through the exception's ``done``."""
+    module docstring. ``ref`` is the subject's reference (the audit log's
+    :meth:`~veil.audit.CatalogAuditLog.subject_ref`), which the new versions' manifests and
+    catalog rows record instead of the id. Call :func:`check_holds` first. A failure stops
+    at the dataset it happened in; what was done before is returned through the exception's
+    ``done``."""
     done: list[Erased] = []
     for item in found:
         if item.skipped is not None or not (item.rows or item.older):
@@ -610,9 +648,9 @@ def erase_rows(
             if entry is not None:
                 with maintenance_lock(subjects.catalog, target.dataset, "erase", actor=actor):
                     fresh = _fresh(subjects, item, subject)
-                    done.append(_erase_one(subjects, fresh, subject, actor, reason))
+                    done.append(_erase_one(subjects, fresh, subject, ref, actor, reason))
             else:
-                done.append(_erase_one(subjects, item, subject, actor, reason))
+                done.append(_erase_one(subjects, item, subject, ref, actor, reason))
         except BaseException as exc:
             exc.done = done  # type: ignore[attr-defined]
             raise
@@ -627,9 +665,11 @@ def _fresh(subjects: Subjects, item: Found, subject: str) -> Found:
     return scan(subjects, [item.target], subject)[0]
 
 
-def _erase_one(subjects: Subjects, item: Found, subject: str, actor: str, reason: str) -> Erased:
+def _erase_one(
+    subjects: Subjects, item: Found, subject: str, ref: str, actor: str, reason: str
+) -> Erased:
     if item.rows:
-        result = _without_subject(subjects, item, subject, actor, reason)
+        result = _without_subject(subjects, item, subject, ref, actor, reason)
     else:
         result = Erased(
             item.target.dataset, item.target.output, in_catalog=item.target.entry is not None
