@@ -185,6 +185,23 @@ def test_sessions_expire(db_url: str, audit: CatalogAuditLog, clock: Clock) -> N
         assert store.resolve(session.token) is None
 
 
+def test_a_login_deletes_its_users_long_expired_session_rows(
+    db_url: str, audit: CatalogAuditLog, clock: Clock
+) -> None:
+    with UserStore(db_url, audit, clock=clock, hasher=FAST) as store:
+        _add(store, "alice")
+        _add(store, "bob")
+        store.authenticate("alice", PASSWORD)
+        store.authenticate("bob", PASSWORD)
+        clock.advance(hours=8 + 23)  # expired, but within a day of it: kept
+        store.authenticate("alice", PASSWORD)
+        assert len(_rows(db_url)["user_sessions"]) == 3
+        clock.advance(hours=2)  # the first ones are now more than a day past their expiry
+        store.authenticate("alice", PASSWORD)
+        kept = [(r["user_name"]) for r in _rows(db_url)["user_sessions"]]
+        assert sorted(kept) == ["alice", "alice", "bob"]  # bob's is his to clean at his login
+
+
 def test_logout_revokes_the_session(store: UserStore, audit: CatalogAuditLog) -> None:
     _add(store, "alice")
     first, second = (store.authenticate("alice", PASSWORD) for _ in range(2))

@@ -32,7 +32,6 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
-import hmac
 import math
 import re
 import secrets
@@ -63,6 +62,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from veil.audit import AuditLog
+from veil.audit.refs import name_key as name_key
+from veil.audit.refs import name_ref
 from veil.catalog.db import CatalogClient, metadata, write_transaction
 from veil.errors import ConfigError, VeilError
 
@@ -73,12 +74,14 @@ UNKNOWN_ACTOR = "unknown"
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 DEFAULT_SESSION_TTL = timedelta(hours=8)
+SESSION_ROWS_KEPT = timedelta(days=1)
+"""How long a session's row outlives its expiry: a login deletes its user's older ones (the
+audit log keeps every login and logout; the rows only serve tokens still in use)."""
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024  # longer ones are refused before hashing: argon2's time grows with length
 MAX_NAME = 64
 MAX_TOKEN = 256
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]*")
-_NAME_REF_INFO = b"veil/server/login-name-reference"
 
 
 def _when(name: str, nullable: bool = False) -> Column[Any]:
@@ -159,25 +162,6 @@ def token_hash(token: str) -> str:
 def _session_ref(digest: str) -> str:
     """A session in the audit log: a prefix of its token's hash (links login and logout)."""
     return f"sha256:{digest[:16]}"
-
-
-def name_key(audit_key: bytes) -> bytes:
-    """The key of :func:`name_ref`, derived from the audit key (HKDF-SHA256, a purpose of its
-    own): a reader of the catalog, who lacks the audit key, cannot test guesses against it."""
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_NAME_REF_INFO)
-    return hkdf.derive(audit_key)
-
-
-def name_ref(name: str, key: bytes | None) -> str:
-    """A reference to a submitted login name for the audit log, never the name: an
-    HMAC-SHA256 prefix under ``key``, or a plain SHA-256 prefix without one (weaker: a short
-    name, or a password typed into the name field, can be found by guessing)."""
-    if key is None:
-        return "sha256:" + hashlib.sha256(_bytes(name)).hexdigest()[:16]
-    return "hmac:" + hmac.new(key, _bytes(name), hashlib.sha256).hexdigest()[:16]
 
 
 def check_name(name: str) -> str:
@@ -499,8 +483,12 @@ class UserStore(CatalogClient):
         values: dict[str, Any] = {"failed_attempts": 0, "locked_until": None}
         if rehashed is not None:  # the hasher's parameters changed: store the stronger hash
             values["password_hash"] = rehashed
+        ended = (user_sessions.c.user_name == user.name) & (
+            user_sessions.c.expires_at < now - SESSION_ROWS_KEPT
+        )
         with write_transaction(self._engine) as conn:
             conn.execute(update(users).where(users.c.name == user.name).values(**values))
+            conn.execute(delete(user_sessions).where(ended))  # the user's long-expired rows
             conn.execute(
                 insert(user_sessions).values(
                     token_hash=digest, user_name=user.name, created_at=now, expires_at=expires
