@@ -7,7 +7,8 @@ what was sent: a body may hold a password), 429 (a locked account, with ``Retry-
 catalog database cannot be reached). No request body is logged.
 
 The interactive docs pages are off (they load scripts from a CDN); ``GET /openapi.json``
-describes the API.
+describes the API. ``GET /`` serves the dashboard, and every response carries its security
+headers (:mod:`veil.server.dashboard`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from starlette.exceptions import HTTPException
 
 from veil.errors import CatalogUnavailableError, VeilError
 from veil.jobs.lifecycle import veil_version
+from veil.server.dashboard import pages, security_headers
 from veil.server.routes import router
 from veil.server.state import Settings, open_state
 
@@ -124,5 +126,7 @@ def create_app(
     app.exception_handler(RequestValidationError)(_invalid)
     app.exception_handler(VeilError)(_veil_error)
     app.middleware("http")(_unexpected)
+    app.middleware("http")(security_headers)  # added last: it wraps the 500s of _unexpected
     app.include_router(router)
+    app.include_router(pages)
     return app
