@@ -36,6 +36,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numba import njit, prange
 
+# One compiled pass at a time: each already uses every core, and Numba's fallback threading
+# layer (workqueue, where OpenMP and TBB are missing) refuses concurrent parallel launches,
+# which a server asking two tables at once would make.
+_KERNEL = threading.Lock()
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 
@@ -237,22 +241,23 @@ class SubjectOrder:
         keep = where
         if values is not None and values[1] is not None:
             keep = values[1] if keep is None else keep & values[1]
-        sums, counts = _bound(
-            self._starts,
-            self._seeds,
-            codes,
-            slot,
-            hashes,
-            values[0] if values is not None else np.zeros(1, np.int64),
-            values is not None,
-            keep if keep is not None else np.zeros(1, np.bool_),
-            keep is not None,
-            len(out),
-            max_rows,
-            max_groups,
-            np.uint64(salt),
-            self._chunks,
-        )
+        with _KERNEL:
+            sums, counts = _bound(
+                self._starts,
+                self._seeds,
+                codes,
+                slot,
+                hashes,
+                values[0] if values is not None else np.zeros(1, np.int64),
+                values is not None,
+                keep if keep is not None else np.zeros(1, np.bool_),
+                keep is not None,
+                len(out),
+                max_rows,
+                max_groups,
+                np.uint64(salt),
+                self._chunks,
+            )
         return {
             k: (int(s), int(n)) for k, s, n in zip(out, sums, counts, strict=True) if n > 0
         }
