@@ -7,6 +7,7 @@ user records are never interpolated into a message.
 
     VeilError
     ├── ConfigError              bad CLI option, bad configuration value
+    │   └── EngineUnsupportedError  a policy the chosen engine cannot run (names the columns)
     ├── PolicyError              a policy that does not validate (collects every issue)
     │   └── UnknownColumnError   a column not named by a fail-closed policy
     ├── KeyError_                a missing, malformed or wrong key
@@ -42,6 +43,17 @@ class ConfigError(VeilError):
     """A configuration value or command-line option is invalid."""
 
     exit_code = 2
+
+
+class EngineUnsupportedError(ConfigError):
+    """The chosen engine cannot run some columns of the policy (``engine``, ``columns``)."""
+
+    def __init__(self, engine: str, columns: Sequence[str], why: str, instead: str) -> None:
+        self.engine = engine
+        self.columns = list(columns)
+        super().__init__(
+            f"the {engine} engine cannot run columns {', '.join(self.columns)}: {why}; {instead}"
+        )
 
 
 @dataclass(frozen=True)

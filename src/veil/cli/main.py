@@ -59,6 +59,11 @@ class Format(StrEnum):
     duckdb = "duckdb"
 
 
+class Engine(StrEnum):
+    local = "local"
+    spark = "spark"
+
+
 def guarded(command: Callable[..., None]) -> Callable[..., None]:
     """Turn errors into messages: VeilErrors as they are; anything else by its type only.
 
@@ -288,6 +293,8 @@ def run(
         ),
     ] = None,
     s3_endpoint: S3EndpointOpt = None,
+    engine: Annotated[Engine, typer.Option(help="local (threads here) or spark (PySpark mapInArrow; same rows).")] = Engine.local,
+    spark_master: Annotated[str | None, typer.Option(help="--engine spark: the Spark master, e.g. local[2] or spark://host:7077 (default: Spark's).")] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bars or tables.")
     ] = False,
@@ -322,6 +329,8 @@ def run(
             reference_date=_reference_date(reference_date),
             report=None if no_report else (report or _default_report(output)),
             s3=_s3_options(s3_endpoint),
+            engine=engine.value,
+            spark_master=spark_master,
         )
         config = _with_vault(config, _workspace(workspace))
         # the run is audited: the log is opened first, so a run it cannot record does not start
@@ -352,6 +361,7 @@ def run(
                 "policy_hash": config.policy.digest(),
                 "key_id": config.keyring.kid,
                 "source": config.source.fingerprint(),
+                "engine": config.engine,
             },
         )
     except VeilError as exc:
@@ -705,4 +715,5 @@ from veil.cli import query as _query  # noqa: E402, F401
 from veil.cli import risk as _risk  # noqa: E402, F401
 from veil.cli import scan as _scan  # noqa: E402, F401
 from veil.cli import server as _server  # noqa: E402, F401
+from veil.cli import stream as _stream  # noqa: E402, F401
 from veil.cli import subject as _subject  # noqa: E402, F401

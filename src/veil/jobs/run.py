@@ -11,22 +11,26 @@ version stays current and no partial files remain.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
+import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from veil.analytics import RawCube, anonymized_cube, build_report, render_html, utility
 from veil.analytics.reports import DEFAULT_AGE_EDGES, RAW_ROLES, not_users_report, rows_are
 from veil.engines import compile_policy
 from veil.engines.local import CompiledPolicy
+from veil.errors import ConfigError
 from veil.jobs.prefetch import default_workers, ordered_map, prefetch
 from veil.jobs.privacy import apply_privacy
 from veil.keys import Keyring
@@ -36,6 +40,10 @@ from veil.sinks import open_sink
 from veil.sources.base import Source
 
 STAGES = ("fetching", "transforming", "writing")
+ENGINES = ("local", "spark")
+#: rows per staged Parquet file of the spark engine: a Spark partition each, so this bounds
+#: what the driver holds while it streams the result back
+SPARK_STAGE_ROWS = 100_000
 
 
 class RunProgress(Protocol):
@@ -72,6 +80,10 @@ class RunConfig:
     vault: Any = None
     #: more facts for the manifest (a job's id); the run's own keys win over these
     manifest_extra: Mapping[str, Any] = field(default_factory=dict)
+    #: ``local`` (transform threads here) or ``spark`` (``veil.engines.spark``)
+    engine: str = "local"
+    #: the Spark master for ``engine="spark"`` (None: the active session, or Spark's default)
+    spark_master: str | None = None
 
 
 @dataclass
@@ -152,12 +164,76 @@ def compile_config(config: RunConfig) -> CompiledPolicy:
     )
 
 
+RawSide = Callable[[pa.RecordBatch], tuple[pa.Table | None, pa.RecordBatch | None]]
+Transformed = tuple[pa.RecordBatch | None, pa.Table | None, pa.RecordBatch | None, float, int]
+
+
+def _staged(batches: Iterator[pa.RecordBatch], folder: str) -> Iterator[pa.RecordBatch]:
+    """``batches``, also written to Parquet files of ``SPARK_STAGE_ROWS`` rows in ``folder``
+    (bounded memory; several files so Spark has several input splits)."""
+    writer, rows, n = None, 0, 0
+    try:
+        for batch in batches:
+            if writer is None or rows >= SPARK_STAGE_ROWS:
+                if writer is not None:
+                    writer.close()
+                writer = pq.ParquetWriter(f"{folder}/part-{n:05d}.parquet", batch.schema)
+                rows, n = 0, n + 1
+            writer.write_batch(batch)
+            rows += batch.num_rows
+            yield batch
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def _spark_transformed(
+    config: RunConfig,
+    compiled: CompiledPolicy,
+    batches: Iterator[pa.RecordBatch],
+    raw_side: RawSide,
+) -> Generator[Transformed, None, None]:
+    """The spark engine's batches: the source is staged as Parquet (the raw side of the
+    report is taken on the way: entries with no output), then Spark anonymizes the staged
+    files and the result streams back one partition at a time, as the local schema.
+
+    Staging lives in a temporary folder (``VEIL_SPARK_STAGING`` chooses where: a shared
+    filesystem when the master is a real cluster).
+    """
+    from pyspark.sql import DataFrame
+
+    from veil.engines import spark as engine
+
+    session = engine.spark_session(config.spark_master)
+    staging = os.environ.get("VEIL_SPARK_STAGING") or None
+    with tempfile.TemporaryDirectory(prefix="veil-spark-", dir=staging) as folder:
+        for batch in _staged(batches, folder):
+            yield (None, *raw_side(batch), 0.0, batch.num_rows)
+        files = sorted(str(p) for p in Path(folder).glob("*.parquet"))
+        if not files:
+            return
+        # one scan per file: a partition (what the driver holds at a time) stays one file
+        df = functools.reduce(DataFrame.unionByName, (session.read.parquet(f) for f in files))
+        df = engine.with_missing_columns(df, config.source.schema)
+        out = engine.anonymize(df, config.policy, config.keyring, config.reference_date)
+        t0 = time.perf_counter()
+        for batch in engine.arrow_batches(out):
+            yield batch.cast(compiled.output_schema), None, None, time.perf_counter() - t0, 0
+            t0 = time.perf_counter()
+
+
 def run_pipeline(config: RunConfig, progress: RunProgress | None = None) -> RunResult:
     """Run the batch pipeline once; see the module docstring."""
     progress = progress or _NoProgress()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
     timings = {"fetch": 0.0, "transform": 0.0, "write": 0.0, "report": 0.0}
     t_start = time.perf_counter()
+    if config.engine not in ENGINES:
+        raise ConfigError(f"unknown engine {config.engine!r}: use {' or '.join(ENGINES)}")
+    if config.engine == "spark":
+        from veil.engines.spark import refuse_vault_operators
+
+        refuse_vault_operators(config.policy)
     compiled = compile_config(config)
     utility.check(config.policy, config.source.schema, compiled.output_schema)
     raw_cols = (
@@ -192,25 +268,32 @@ def run_pipeline(config: RunConfig, progress: RunProgress | None = None) -> RunR
         needed |= set(raw_cols)
         fetched = config.source.batches(lambda n: progress.advance("fetching", n), columns=needed)
 
-        def transform(
-            batch: pa.RecordBatch,
-        ) -> tuple[pa.RecordBatch, pa.Table | None, pa.RecordBatch | None, float, int]:
-            t0 = time.perf_counter()
-            out = compiled.transform(batch)
+        def raw_side(batch: pa.RecordBatch) -> tuple[pa.Table | None, pa.RecordBatch | None]:
             summary = raw_cube.summarize(batch) if raw_cube is not None else None
             kept = batch.select(raw_cols) if raw_cols else None  # in memory only
+            return summary, kept
+
+        def transform(batch: pa.RecordBatch) -> Transformed:
+            t0 = time.perf_counter()
+            out = compiled.transform(batch)
+            summary, kept = raw_side(batch)
             return out, summary, kept, time.perf_counter() - t0, batch.num_rows
 
-        transformed = ordered_map(
-            transform, _counted(prefetch(fetched), timings), workers=config.workers
+        counted = _counted(prefetch(fetched), timings)
+        transformed: Generator[Transformed, None, None] = (
+            _spark_transformed(config, compiled, counted, raw_side)
+            if config.engine == "spark"
+            else ordered_map(transform, counted, workers=config.workers)
         )
         with contextlib.closing(transformed):  # a failure below stops the workers at once
             for out, summary, kept, seconds, rows_in in transformed:
-                suppressed += rows_in - out.num_rows
+                suppressed += rows_in - (out.num_rows if out is not None else 0)
                 if raw_cube is not None and summary is not None:
                     raw_cube.add_summary(summary)
                 if kept is not None:
                     raw_parts.append(kept)
+                if out is None:  # the spark engine's staging pass: the raw side only
+                    continue
                 progress.advance("transforming", out.num_rows)
                 t1 = time.perf_counter()
                 writer.write(out)
@@ -236,6 +319,7 @@ def run_pipeline(config: RunConfig, progress: RunProgress | None = None) -> RunR
             "source": config.source.fingerprint(),
             "policy": {"name": config.policy.name, "hash": config.policy.digest()},
             "key_id": config.keyring.kid,
+            "engine": config.engine,
             "reference_date": config.reference_date.date().isoformat(),
             "rows": rows,
             "rows_suppressed": suppressed,

@@ -128,13 +128,20 @@ def needs_vault(policy: Any) -> bool:
     """Whether ``policy`` uses a per-subject operator (``tokenize``, ``encrypt``: params with
     ``uses_vault``): one with ``per_subject: true``, or with the default when the policy names
     a ``subject_id`` (without one, those operators key by domain)."""
-    for params in policy.columns.values():
+    return bool(vault_columns(policy))
+
+
+def vault_columns(policy: Any) -> list[str]:
+    """The output columns of ``policy`` keyed per subject through the vault (see
+    :func:`needs_vault`), so an engine without a vault can name what it refuses."""
+    names = []
+    for name, params in policy.columns.items():
         if not getattr(type(params), "uses_vault", False):
             continue
         per_subject = getattr(params, "per_subject", None)
         if per_subject or (per_subject is None and getattr(policy, "subject_id", None)):
-            return True
-    return False
+            names.append(name)
+    return names
 
 
 def _as_strings(subjects: pa.Array | pa.ChunkedArray) -> pa.Array:
