@@ -140,3 +140,31 @@ def test_bad_parameters() -> None:
         IntegerNoise.calibrate("gaussian", l1=1, l2=1.0, epsilon=1.0)
     with pytest.raises(ValueError, match="delta"):
         ThresholdRelease.calibrate(groups=1, rows=1, epsilon=1.0, delta=0.0)
+
+
+def test_threshold_release_matches_opendps_threshold_measurement() -> None:
+    """veil draws the threshold mechanism's noise through OpenDP's vector Laplace (faster);
+    key by key it must release as OpenDP's own Laplace-threshold measurement does: the same
+    chance to clear the threshold at every count near it, the same noisy values. The same
+    test rejects a filter off by one (``>`` for ``≥``), so it has the power to tell."""
+    release = ThresholdRelease.calibrate(groups=1, rows=1, epsilon=1.0, delta=1e-6)
+    t, n = release.threshold, 6_000
+    for count in (t - 2, t - 1, t, t + 1):
+        counts = {f"k{i}": count for i in range(n)}
+        ours = release.release(counts)
+        theirs = dict(release.measurement(counts))
+        p_ours, p_theirs = len(ours) / n, len(theirs) / n
+        pooled = (len(ours) + len(theirs)) / (2 * n)
+        z = abs(p_ours - p_theirs) / math.sqrt(pooled * (1 - pooled) * 2 / n)
+        assert z < 4.5, (count, p_ours, p_theirs)
+        if count == t - 1:  # off by one: noisy > t instead of noisy ≥ t
+            off = sum(1 for v in ours.values() if v > t) / n
+            z_off = abs(off - p_theirs) / math.sqrt(pooled * (1 - pooled) * 2 / n)
+            assert z_off > 6, (off, p_theirs)
+        values = np.array(list(ours.values()) + list(theirs.values()))
+        support = np.arange(t, values.max() + 1)
+        observed_ours = np.array([sum(1 for v in ours.values() if v == x) for x in support])
+        observed_theirs = np.array([sum(1 for v in theirs.values() if v == x) for x in support])
+        table = np.vstack([observed_ours, observed_theirs])
+        table = table[:, table.sum(axis=0) > 0]
+        assert stats.chi2_contingency(table).pvalue > ACCEPT, count

@@ -108,7 +108,9 @@ class IntegerNoise:
         """``values`` (integers) plus fresh noise, as int64."""
         if values.size == 0:
             return values.astype(np.int64)
-        return np.asarray(self.measurement(values.astype(np.int64).tolist()), dtype=np.int64)
+        # a contiguous int64 array crosses OpenDP's FFI without a per-element Python check
+        noisy = self.measurement(np.ascontiguousarray(values, dtype=np.int64))
+        return np.asarray(noisy, dtype=np.int64)
 
     def half_width(self, confidence: float) -> int:
         """Smallest t with P(|noise| > t) ≤ 1 − confidence."""
@@ -221,21 +223,37 @@ class ThresholdRelease:
         return cls(scale, low, Cost(epsilon=eps, delta=dlt), measurement)
 
     def release(self, counts: Mapping[str, int]) -> dict[str, int]:
-        """The noisy counts above the threshold.
+        """The noisy counts at or above the threshold.
 
-        The mechanism noises and thresholds each key on its own (independent noise per key),
-        so the released map has the same distribution whether the keys go through it at once
-        or in disjoint parts; many keys go in parts on threads (OpenDP's sampling, about
-        10 µs a key, runs in Rust without the GIL). The cost is the whole map's either way."""
-        items = [(str(k), int(v)) for k, v in counts.items()]
-        parts = min(_WORKERS, len(items) // _KEYS_PER_PART)
-        if parts < 2:
-            return dict(self.measurement(dict(items))) if items else {}
-        chunks = [dict(items[i::parts]) for i in range(parts)]
-        released: dict[str, int] = {}
-        for part in _pool().map(self.measurement, chunks):
-            released.update(part)
-        return released
+        OpenDP's Laplace threshold measurement (the one whose privacy map gives ``cost``)
+        adds discrete Laplace noise of ``scale`` to each count on its own and keeps the keys
+        whose noisy count is not below the threshold (then shuffles them; a dict here has no
+        order to leak). The same sampler is drawn here through OpenDP's vector Laplace
+        measurement of the same scale, on an int64 array, and the threshold applied to its
+        output: the same distribution for every key, without converting a map of text keys
+        through OpenDP's FFI one element at a time (half of the measurement's time on 2,000
+        keys). Many keys go in parts on threads (the sampling runs in Rust without the GIL).
+        The tests compare both releases key by key."""
+        if not counts:
+            return {}
+        keys = [str(k) for k in counts]
+        values = np.fromiter(counts.values(), dtype=np.int64, count=len(keys))
+        parts = max(1, min(_WORKERS, len(keys) // _KEYS_PER_PART))
+        noise = _vector_laplace_cached(self.scale)
+        if parts == 1:
+            noisy = np.asarray(noise(values), dtype=np.int64)
+        else:
+            chunks = np.array_split(values, parts)
+            noisy = np.concatenate(
+                [np.asarray(n, dtype=np.int64) for n in _pool().map(noise, chunks)]
+            )
+        kept = np.flatnonzero(noisy >= self.threshold)
+        return {keys[i]: int(noisy[i]) for i in kept}
+
+
+@lru_cache(maxsize=64)
+def _vector_laplace_cached(scale: float) -> Any:
+    return _vector_laplace(scale)
 
 
 _KEYS_PER_PART = 500
