@@ -35,6 +35,13 @@ KEY = bytes(range(32))
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[SparkSession]:
+    """A local Spark session; skipped without Java on a developer machine, failing in CI."""
+    try:
+        engine.require_java()
+    except ConfigError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     session = (
         SparkSession.builder.master("local[2]")
