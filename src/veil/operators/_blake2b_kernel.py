@@ -20,8 +20,15 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from numba import njit
+
+from veil.operators._digest_text import (
+    alphabet_of,
+    encode_digest,
+    fixed_width_strings,
+    full_width,
+    string_buffers,
+)
 
 _IV = np.array(
     [
@@ -48,10 +55,6 @@ _SIGMA = np.array(
     ],
     dtype=np.int64,
 )  # fmt: skip
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-_B64URL = np.frombuffer(
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", dtype=np.uint8
-)
 _BLOCK = 128
 _MAX_DIGEST = 64
 _MAX_KEY = 64
@@ -199,21 +202,7 @@ def _blake2b_batch(
         _blake2b_one(data, offsets[i], offsets[i + 1], keyed, empty, h, m, sigma, iv)
         for j in range(digest_size):  # the first digest_size bytes of h, little-endian
             digest[j] = (h[j >> 3] >> np.uint64(8 * (j & 7))) & np.uint64(0xFF)
-        if base64:
-            for g in range((width + 3) // 4):
-                v = (
-                    (np.int64(digest[3 * g]) << 16)
-                    | (np.int64(digest[3 * g + 1]) << 8)
-                    | np.int64(digest[3 * g + 2])
-                )
-                text[4 * g] = alphabet[(v >> 18) & 63]
-                text[4 * g + 1] = alphabet[(v >> 12) & 63]
-                text[4 * g + 2] = alphabet[(v >> 6) & 63]
-                text[4 * g + 3] = alphabet[v & 63]
-        else:
-            for j in range((width + 1) // 2):
-                text[2 * j] = alphabet[digest[j] >> 4]
-                text[2 * j + 1] = alphabet[digest[j] & 15]
+        encode_digest(digest, alphabet, base64, width, text)
         out[i * width : (i + 1) * width] = text[:width]
     return out
 
@@ -231,45 +220,26 @@ def blake2b_text(
         raise ValueError(f"key must have 1 to {_MAX_KEY} bytes, not {len(key)}")
     if not 1 <= digest_size <= _MAX_DIGEST:
         raise ValueError(f"digest_size must be between 1 and {_MAX_DIGEST}, not {digest_size}")
-    full = 2 * digest_size if encoding == "hex" else (4 * digest_size + 2) // 3
+    full = full_width(encoding, digest_size)
     if not 1 <= width <= full:
         raise ValueError(f"width must be between 1 and {full} for {encoding}")
-    strings = values.cast(pa.string())
-    if isinstance(strings, pa.ChunkedArray):
-        strings = strings.combine_chunks()
-    count = len(strings)
-    if count == 0:
+    strings = string_buffers(values)
+    if len(strings.array) == 0:
         return pa.array([], pa.string())
-    _validity, offsets_buf, data_buf = strings.buffers()
-    first = strings.offset
-    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[first : first + count + 1]
-    data = (
-        np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.empty(0, np.uint8)
-    )
     # parameter block word 0 (§2.5): digest length, key length, fanout 1, depth 1
     param = np.uint64(0x01010000 | (len(key) << 8) | digest_size)
     key_block = np.frombuffer(key.ljust(_BLOCK, b"\0"), dtype=np.uint8)
     keyed, empty = _key_states(key_block, param, _SIGMA, _IV)
-    alphabet = _HEX if encoding == "hex" else _B64URL
     flat = _blake2b_batch(
-        data,
-        offsets.astype(np.int64),
+        strings.data,
+        strings.offsets,
         keyed,
         empty,
         digest_size,
         _SIGMA,
         _IV,
-        alphabet,
+        alphabet_of(encoding),
         encoding != "hex",
         width,
     )
-    out_offsets = np.arange(0, (count + 1) * width, width, dtype=np.int32)
-    valid = None
-    if strings.null_count:
-        valid = pc.is_valid(strings).buffers()[1]
-    return pa.Array.from_buffers(
-        pa.string(),
-        count,
-        [valid, pa.py_buffer(out_offsets), pa.py_buffer(flat)],
-        null_count=strings.null_count,
-    )
+    return fixed_width_strings(flat, strings.array, width)

@@ -17,8 +17,15 @@ import hashlib
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from numba import njit
+
+from veil.operators._digest_text import (
+    alphabet_of,
+    encode_digest,
+    fixed_width_strings,
+    full_width,
+    string_buffers,
+)
 
 _K = np.array(
     [
@@ -41,10 +48,6 @@ _H0 = np.array(
     dtype=np.uint64,
 )  # fmt: skip
 _M32 = np.uint64(0xFFFFFFFF)
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-_B64URL = np.frombuffer(
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", dtype=np.uint8
-)
 _BLOCK = 64
 
 
@@ -176,29 +179,14 @@ def _hmac_batch(
     """
     count = offsets.shape[0] - 1
     out = np.empty(count * width, dtype=np.uint8)
-    digest = np.empty(33, dtype=np.uint8)  # one spare byte for the last base64 group
+    digest = np.zeros(33, dtype=np.uint8)  # a zero byte past the 32 ends base64's last group
     state = np.empty(8, dtype=np.uint64)
     block = np.empty(64, dtype=np.uint8)
     w = np.empty(64, dtype=np.uint64)
     text = np.empty(64, dtype=np.uint8)
     for i in range(count):
         _hmac_one(data, offsets[i], offsets[i + 1], inner0, outer0, k, digest, state, block, w)
-        if base64:
-            digest[32] = 0
-            for g in range(11):  # 33 bytes → 44 characters; 43 carry the 32 bytes
-                v = (
-                    (np.int64(digest[3 * g]) << 16)
-                    | (np.int64(digest[3 * g + 1]) << 8)
-                    | np.int64(digest[3 * g + 2])
-                )
-                text[4 * g] = alphabet[(v >> 18) & 63]
-                text[4 * g + 1] = alphabet[(v >> 12) & 63]
-                text[4 * g + 2] = alphabet[(v >> 6) & 63]
-                text[4 * g + 3] = alphabet[v & 63]
-        else:
-            for j in range(32):
-                text[2 * j] = alphabet[digest[j] >> 4]
-                text[2 * j + 1] = alphabet[digest[j] & 15]
+        encode_digest(digest, alphabet, base64, width, text)
         out[i * width : (i + 1) * width] = text[:width]
     return out
 
@@ -211,35 +199,23 @@ def hmac_sha256_text(values: pa.Array, key: bytes, encoding: str, width: int) ->
     """
     if len(key) > _BLOCK:  # RFC 2104: a longer key is hashed first
         key = hashlib.sha256(key).digest()
-    full = 64 if encoding == "hex" else 43
+    full = full_width(encoding, 32)
     if not 1 <= width <= full:
         raise ValueError(f"width must be between 1 and {full} for {encoding}")
-    strings = values.cast(pa.string())
-    if isinstance(strings, pa.ChunkedArray):
-        strings = strings.combine_chunks()
-    count = len(strings)
-    if count == 0:
+    strings = string_buffers(values)
+    if len(strings.array) == 0:
         return pa.array([], pa.string())
-    _validity, offsets_buf, data_buf = strings.buffers()
-    first = strings.offset
-    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[first : first + count + 1]
-    data = (
-        np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.empty(0, np.uint8)
-    )
     padded = np.frombuffer(key.ljust(_BLOCK, b"\0"), dtype=np.uint8)
     inner0 = _pad_state(padded ^ np.uint8(0x36), _K, _H0)
     outer0 = _pad_state(padded ^ np.uint8(0x5C), _K, _H0)
-    alphabet = _HEX if encoding == "hex" else _B64URL
     flat = _hmac_batch(
-        data, offsets.astype(np.int64), inner0, outer0, _K, alphabet, encoding != "hex", width
+        strings.data,
+        strings.offsets,
+        inner0,
+        outer0,
+        _K,
+        alphabet_of(encoding),
+        encoding != "hex",
+        width,
     )
-    out_offsets = np.arange(0, (count + 1) * width, width, dtype=np.int32)
-    valid = None
-    if strings.null_count:
-        valid = pc.is_valid(strings).buffers()[1]
-    return pa.Array.from_buffers(
-        pa.string(),
-        count,
-        [valid, pa.py_buffer(out_offsets), pa.py_buffer(flat)],
-        null_count=strings.null_count,
-    )
+    return fixed_width_strings(flat, strings.array, width)
