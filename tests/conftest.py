@@ -26,6 +26,37 @@ from veil.keys import Keyring
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REFERENCE = datetime(2026, 11, 22, tzinfo=UTC)
+
+
+def version_row(dataset: str, version_id: str, **overrides: Any) -> dict[str, Any]:
+    """A catalog ``dataset_versions`` row with plausible lineage (tests that need a version
+    without running a job); ``overrides`` replace fields."""
+    return {
+        "dataset": dataset,
+        "version_id": version_id,
+        "job_id": None,
+        "run_id": "r1",
+        "created_at": REFERENCE,
+        "source": {"source": "synthetic", "persons": 10},
+        "parameters": {"source": "synthetic"},
+        "policy_name": "randomuser",
+        "policy_hash": "ab" * 32,
+        "key_id": "k000000000000",
+        "veil_version": "0.1.0",
+        "reference_date": "2026-11-22",
+        "format": "parquet",
+        "encrypted": True,
+        "bytes": 100,
+        "rows_in": 12,
+        "rows_out": 10,
+        "rows_suppressed": 2,
+        "rows_quarantined": 0,
+        "k_before": 1,
+        "k_after": 5,
+        "privacy": None,
+        "timings": {"total": 0.5},
+        **overrides,
+    }
 PG_URL = os.environ.get(
     "VEIL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

@@ -29,6 +29,8 @@ from veil.errors import (
     LockLostError,
 )
 
+from ..conftest import version_row
+
 S = JobState
 
 
@@ -51,6 +53,17 @@ def audit() -> Recorder:
 def catalog(db_url: str, audit: Recorder) -> Any:
     with Catalog(db_url, audit=audit) as cat:
         yield cat
+
+
+def _version(dataset: str, version_id: str, job_id: str) -> dict[str, Any]:
+    return version_row(
+        dataset,
+        version_id,
+        job_id=job_id,
+        policy_name="p",
+        rows_quarantined=1,
+        privacy={"enforced": True},
+    )
 
 
 def _job(catalog: Catalog, dataset: str = "users", output: str = "/data/out", **kw: Any) -> Any:
@@ -348,34 +361,6 @@ def test_racing_lock_takers_get_one_lock(catalog: Catalog, db_url: str) -> None:
     for t in threads:
         t.join()
     assert len(won) == 1 and len(refused) == 7 and set(refused) == set(won)
-
-
-def _version(dataset: str, version_id: str, job_id: str) -> dict[str, Any]:
-    return {
-        "dataset": dataset,
-        "version_id": version_id,
-        "job_id": job_id,
-        "run_id": "r1",
-        "created_at": datetime(2026, 11, 22, tzinfo=UTC),
-        "source": {"source": "synthetic", "persons": 10},
-        "parameters": {"source": "synthetic"},
-        "policy_name": "p",
-        "policy_hash": "ab" * 32,
-        "key_id": "k000000000000",
-        "veil_version": "0.1.0",
-        "reference_date": "2026-11-22",
-        "format": "parquet",
-        "encrypted": True,
-        "bytes": 100,
-        "rows_in": 12,
-        "rows_out": 10,
-        "rows_suppressed": 2,
-        "rows_quarantined": 1,
-        "k_before": 1,
-        "k_after": 5,
-        "privacy": {"enforced": True},
-        "timings": {"total": 0.5},
-    }
 
 
 def test_completion_records_the_version_and_moves_the_pointer(

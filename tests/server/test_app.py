@@ -3,7 +3,7 @@ token and 403 without the role, each route's roles, and what the routes answer."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from veil.catalog.catalog import Catalog
 from veil.server import ROLES
 from veil.server.auth import LOCKOUT, MAX_FAILURES
 
+from ..conftest import version_row
 from .conftest import PASSWORD, ROLE_USERS, Clock, entries, error_message, login
 
 #: every guarded route and the roles that may call it
@@ -163,38 +164,10 @@ def test_a_disabled_users_token_stops_working(app: FastAPI, client: TestClient) 
     assert client.get("/datasets", headers=headers).status_code == 401
 
 
-def _version(dataset: str, version_id: str) -> dict[str, Any]:
-    return {
-        "dataset": dataset,
-        "version_id": version_id,
-        "job_id": None,
-        "run_id": "r1",
-        "created_at": datetime(2026, 11, 22, tzinfo=UTC),
-        "source": {"source": "synthetic", "persons": 10},
-        "parameters": {"source": "synthetic"},
-        "policy_name": "randomuser",
-        "policy_hash": "ab" * 32,
-        "key_id": "k000000000000",
-        "veil_version": "0.1.0",
-        "reference_date": "2026-11-22",
-        "format": "parquet",
-        "encrypted": True,
-        "bytes": 100,
-        "rows_in": 12,
-        "rows_out": 10,
-        "rows_suppressed": 2,
-        "rows_quarantined": 0,
-        "k_before": 1,
-        "k_after": 5,
-        "privacy": None,
-        "timings": {"total": 0.5},
-    }
-
-
 def test_datasets_lists_the_catalog_with_current_versions(app: FastAPI, client: TestClient) -> None:
     catalog: Catalog = app.state.veil.catalog
     catalog.register_dataset("users", "/data/out", actor="root")
-    catalog.add_version(_version("users", "v1"))
+    catalog.add_version(version_row("users", "v1"))
     catalog.register_dataset("events", "/data/out", actor="root")
     body = client.get("/datasets", headers=login(client, "analyst-user")).json()
     assert [d["name"] for d in body] == ["events", "users"]
