@@ -195,6 +195,7 @@ class ThresholdRelease:
     threshold: int
     cost: Cost
     measurement: Any
+    noise: Any  # OpenDP's vector Laplace of the same scale: what release draws (below)
 
     @classmethod
     def calibrate(cls, *, groups: int, rows: int, epsilon: float, delta: float) -> ThresholdRelease:
@@ -220,7 +221,7 @@ class ThresholdRelease:
                 low = mid + 1
         measurement = _threshold(scale, low)
         eps, dlt = measurement.map(d_in)
-        return cls(scale, low, Cost(epsilon=eps, delta=dlt), measurement)
+        return cls(scale, low, Cost(epsilon=eps, delta=dlt), measurement, _vector_laplace(scale))
 
     def release(self, counts: Mapping[str, int]) -> dict[str, int]:
         """The noisy counts at or above the threshold.
@@ -239,21 +240,15 @@ class ThresholdRelease:
         keys = [str(k) for k in counts]
         values = np.fromiter(counts.values(), dtype=np.int64, count=len(keys))
         parts = max(1, min(_WORKERS, len(keys) // _KEYS_PER_PART))
-        noise = _vector_laplace_cached(self.scale)
         if parts == 1:
-            noisy = np.asarray(noise(values), dtype=np.int64)
+            noisy = np.asarray(self.noise(values), dtype=np.int64)
         else:
             chunks = np.array_split(values, parts)
             noisy = np.concatenate(
-                [np.asarray(n, dtype=np.int64) for n in _pool().map(noise, chunks)]
+                [np.asarray(n, dtype=np.int64) for n in _pool().map(self.noise, chunks)]
             )
         kept = np.flatnonzero(noisy >= self.threshold)
         return {keys[i]: int(noisy[i]) for i in kept}
-
-
-@lru_cache(maxsize=64)
-def _vector_laplace_cached(scale: float) -> Any:
-    return _vector_laplace(scale)
 
 
 _KEYS_PER_PART = 500
