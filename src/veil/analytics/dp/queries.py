@@ -222,8 +222,11 @@ class PrivateTable:
         s = _quote(self.subject)
         if by is not None and domain is not None:
             self._in_domain(by, domain)  # validates the domain
-        if by is not None and domain is None:  # keys nobody declared: a null is no key
-            where = self._join(where, f"{self._column(by)} IS NOT NULL")
+        # among keys nobody declared a null is no key: SQL filters it out, the compiled pass
+        # skips null keys itself (a filter there would cost a mask on every row)
+        sql_where = where
+        if by is not None and domain is None:
+            sql_where = self._join(where, f"{self._column(by)} IS NOT NULL")
         if not self._needs_bounding(bounds, by is not None):
             g = self._column(by) if by else "NULL::VARCHAR"
             v = value or "NULL::BIGINT"
@@ -231,7 +234,7 @@ class PrivateTable:
             sql = (
                 f"SELECT CAST(g AS VARCHAR), sum(v)::BIGINT, {counted} FROM (SELECT {g} AS g, "
                 f"{v} AS v FROM {_quote(self.relation)} WHERE {s} IS NOT NULL AND "
-                f"{self._where(where)}) GROUP BY g"
+                f"{self._where(sql_where)}) GROUP BY g"
             )
             found = {str(k): (int(t or 0), int(n)) for k, t, n in self._sql(sql)}
             if by is not None and domain is not None:
@@ -242,7 +245,7 @@ class PrivateTable:
         order = self._subject_order()
         if order is not None:
             return self._aggregate_ordered(order, group, value, where, bounds, domain)
-        filt = self._join(where, self._in_domain(by, domain) if by and domain else None)
+        filt = self._join(sql_where, self._in_domain(by, domain) if by and domain else None)
         inner = self._bounded_pairs(group, value, filt, bounds)
         sql = f"SELECT g, sum(t)::BIGINT, sum(n)::BIGINT FROM ({inner}) GROUP BY g"
         return {str(k): (int(t or 0), int(n or 0)) for k, t, n in self._sql(sql)}
