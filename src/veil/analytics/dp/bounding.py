@@ -23,6 +23,7 @@ declared domain are skipped before bounding, so they take no group slot.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections import OrderedDict
@@ -166,6 +167,11 @@ class SubjectOrder:
         self._keys: dict[str, _Keys] = {}
         self._arrays: OrderedDict[str, tuple[np.ndarray, np.ndarray | None]] = OrderedDict()
 
+    @functools.cached_property
+    def _one_group(self) -> _Keys:
+        """Every row in one group, keyed ``"None"`` (scalar queries; made once)."""
+        return _Keys(np.zeros(self.rows, np.int32), ["None"], np.zeros(1, np.uint64))
+
     def _split(self, parts: int) -> np.ndarray:
         """Run boundaries that cut the rows into ``parts`` chunks of about equal size."""
         cuts = np.searchsorted(self._starts, np.linspace(0, self.rows, parts + 1))
@@ -228,10 +234,8 @@ class SubjectOrder:
         given: keys outside it are dropped before bounding); keyed ``"None"`` without
         ``keys`` (a scalar query, one group)."""
         if keys is None:
-            codes = np.zeros(self.rows, np.int32)
-            texts, hashes, max_groups = ["None"], np.zeros(1, np.uint64), 1
-        else:
-            codes, texts, hashes = keys.codes, keys.texts, keys.hashes
+            keys, max_groups = self._one_group, 1
+        codes, texts, hashes = keys.codes, keys.texts, keys.hashes
         if domain is None:
             out, slot = texts, np.arange(len(texts), dtype=np.int64)
         else:
