@@ -66,7 +66,7 @@ from sqlalchemy import (
 from veil.audit.key import AuditKey, find_audit_key, generate_audit_key, missing_key_message
 from veil.audit.log import current_actor
 from veil.audit.refs import keyed_ref, subject_key
-from veil.catalog.db import CatalogClient, catalog_url, metadata, write_transaction
+from veil.catalog.db import CatalogClient, as_utc, catalog_url, metadata, write_transaction
 from veil.errors import ConfigError, KeyError_
 
 GENESIS = "0" * 64
@@ -100,13 +100,9 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def _utc(at: datetime) -> datetime:
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-
-
 def iso(at: datetime) -> str:
     """``at`` as hashed: UTC, ISO 8601 with microseconds and ``+00:00``."""
-    return _utc(at).isoformat(timespec="microseconds")
+    return as_utc(at).isoformat(timespec="microseconds")
 
 
 def entry_hash(
@@ -197,7 +193,7 @@ def _loads(value: str, column: str) -> Any:
 def _entry(row: Any) -> AuditEntry:
     return AuditEntry(
         seq=int(row.seq),
-        at=_utc(row.at),
+        at=as_utc(row.at),
         actor=row.actor,
         action=row.action,
         target=_loads(row.target, "target"),
@@ -432,7 +428,7 @@ class CatalogAuditLog(CatalogClient):
             rows = []
             for at, actor, action, target_text, target, details_text, details in prepared:
                 seq += 1
-                when = _utc(at) if at is not None else datetime.now(UTC)
+                when = as_utc(at) if at is not None else datetime.now(UTC)
                 digest = entry_hash(key, prev, seq, when, actor, action, target, details)
                 rows.append(
                     {
@@ -496,7 +492,7 @@ class CatalogAuditLog(CatalogClient):
         while True:
             query = select(audit_log).where(audit_log.c.seq > after)
             if since is not None:
-                query = query.where(audit_log.c.at >= _utc(since))
+                query = query.where(audit_log.c.at >= as_utc(since))
             if action is not None:
                 query = query.where(audit_log.c.action == action)
             rows = conn.execute(query.order_by(audit_log.c.seq).limit(_PAGE)).all()
@@ -520,7 +516,7 @@ class CatalogAuditLog(CatalogClient):
                 return list(self._iter(conn, since, action))
             query = select(audit_log)
             if since is not None:
-                query = query.where(audit_log.c.at >= _utc(since))
+                query = query.where(audit_log.c.at >= as_utc(since))
             if action is not None:
                 query = query.where(audit_log.c.action == action)
             rows = conn.execute(query.order_by(audit_log.c.seq.desc()).limit(limit)).all()
@@ -587,7 +583,7 @@ def _legacy(line: str) -> tuple[datetime | None, str, str, Any, Any] | None:
         return None
     at: datetime | None = None
     with contextlib.suppress(TypeError, ValueError):
-        at = _utc(datetime.fromisoformat(str(doc.get("time"))))
+        at = as_utc(datetime.fromisoformat(str(doc.get("time"))))
     return at, actor[:MAX_NAME], action[:MAX_NAME], target, details
 
 

@@ -44,7 +44,7 @@ from sqlalchemy import Connection, Row, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from veil.audit import AuditLog
-from veil.catalog.db import CatalogClient, write_transaction
+from veil.catalog.db import CatalogClient, as_utc, write_transaction
 from veil.catalog.models import (
     NAME,
     JobState,
@@ -98,10 +98,6 @@ def lock_ttl(environ: Mapping[str, str] | None = None) -> timedelta:
     if not 1 <= seconds <= 86_400:
         raise ConfigError(f"{ENV_LOCK_TTL} must be a number of seconds from 1 to 86400")
     return timedelta(seconds=seconds)
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _proc_stat(pid: int) -> tuple[str, str] | None:
@@ -158,7 +154,7 @@ def _record(cls: type[T], row: Row[Any]) -> T:
     mapping = row._mapping
     for f in fields(cls):  # type: ignore[arg-type]
         value = mapping[f.name]
-        values[f.name] = _utc(value) if isinstance(value, datetime) else value
+        values[f.name] = as_utc(value) if isinstance(value, datetime) else value
     return cls(**values)
 
 
@@ -298,7 +294,7 @@ class Lock:
         alive = self.owner.alive(self.job_id)
         if alive is not None:
             return not alive
-        last = _utc(self.heartbeat_at or self.acquired_at)
+        last = as_utc(self.heartbeat_at or self.acquired_at)
         return (now or _now()) - last > lock_ttl()
 
     def to_dict(self) -> dict[str, Any]:

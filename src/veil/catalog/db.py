@@ -47,10 +47,22 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event, inspect, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    text,
+)
 from sqlalchemy.engine import URL, make_url
 
 from veil.errors import CatalogUnavailableError, ConfigError
@@ -70,6 +82,17 @@ _LEGACY_TABLES = ("budgets", "charges", "budget_events")
 
 metadata = MetaData()
 """Every catalog table is declared on this one ``MetaData``; the migrations build it."""
+
+
+def timestamp_column(name: str, nullable: bool = False) -> Column[Any]:
+    """A catalog timestamp: timezone-aware, stored in UTC."""
+    return Column(name, DateTime(timezone=True), nullable=nullable)
+
+
+def as_utc(value: datetime) -> datetime:
+    """``value`` in UTC, one without a time zone taken as UTC: SQLite returns the catalog's
+    timestamps so (what was written was UTC), PostgreSQL in the session's time zone."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 MODEL_MODULES = (
     "veil.analytics.dp.ledger",

@@ -44,7 +44,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -53,7 +52,7 @@ from sqlalchemy import (
     Text,
 )
 
-from veil.catalog.db import metadata
+from veil.catalog.db import metadata, timestamp_column
 from veil.errors import InvalidTransitionError
 
 NAME = 128  # a dataset name (the sink allows 128 characters)
@@ -62,10 +61,6 @@ ACTOR = 200
 JOB_ID = 64
 
 _ID = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER keys only
-
-
-def _when(name: str, nullable: bool = False) -> Column[object]:
-    return Column(name, DateTime(timezone=True), nullable=nullable)
 
 
 datasets = Table(
@@ -78,9 +73,9 @@ datasets = Table(
     Column("legal_hold", Boolean, nullable=False),
     Column("hold_reason", Text, nullable=True),
     Column("hold_actor", String(ACTOR), nullable=True),
-    _when("hold_at", nullable=True),
-    _when("created_at"),
-    _when("updated_at"),
+    timestamp_column("hold_at", nullable=True),
+    timestamp_column("created_at"),
+    timestamp_column("updated_at"),
 )
 dataset_versions = Table(
     "dataset_versions",
@@ -89,7 +84,7 @@ dataset_versions = Table(
     Column("version_id", String(VERSION), primary_key=True),
     Column("job_id", String(JOB_ID), nullable=True),
     Column("run_id", String(VERSION), nullable=True),
-    _when("created_at"),
+    timestamp_column("created_at"),
     Column("source", JSON, nullable=False),  # the source's fingerprint
     Column("parameters", JSON, nullable=False),  # the job's parameters
     Column("policy_name", String(ACTOR), nullable=False),
@@ -108,7 +103,8 @@ dataset_versions = Table(
     Column("k_after", Integer, nullable=True),
     Column("privacy", JSON, nullable=True),
     Column("timings", JSON, nullable=False),
-    _when("deleted_at", nullable=True),  # its files were deleted (gc, erasure); lineage stays
+    # its files were deleted (gc, erasure); lineage stays
+    timestamp_column("deleted_at", nullable=True),
     Column("derived_from", String(VERSION), nullable=True),  # the version it was made from
     Column("change", JSON, nullable=True),  # what that derivation did: counts, references
     Index("ix_dataset_versions_dataset_created", "dataset", "created_at"),
@@ -122,8 +118,8 @@ jobs = Table(
     Column("state", String(16), nullable=False),
     Column("four_eyes", Boolean, nullable=False),
     Column("created_by", String(ACTOR), nullable=False),
-    _when("created_at"),
-    _when("updated_at"),
+    timestamp_column("created_at"),
+    timestamp_column("updated_at"),
     Column("policy_ref", Text, nullable=False),
     Column("policy_name", String(ACTOR), nullable=False),
     Column("policy_hash", String(64), nullable=False),
@@ -131,7 +127,7 @@ jobs = Table(
     Column("parameters", JSON, nullable=False),
     Column("dry_run", JSON, nullable=True),  # the last dry run's summary: counts, warnings
     Column("approved_by", String(ACTOR), nullable=True),
-    _when("approved_at", nullable=True),
+    timestamp_column("approved_at", nullable=True),
     Column("approval_reason", Text, nullable=True),
     Column("previous_version_id", String(VERSION), nullable=True),
     Column("version_id", String(VERSION), nullable=True),
@@ -139,8 +135,8 @@ jobs = Table(
     Column("runner_host", String(255), nullable=True),
     Column("runner_pid", Integer, nullable=True),
     Column("runner_token", String(64), nullable=True),
-    _when("started_at", nullable=True),
-    _when("finished_at", nullable=True),
+    timestamp_column("started_at", nullable=True),
+    timestamp_column("finished_at", nullable=True),
     Column("error", Text, nullable=True),
     Index("ix_jobs_dataset_created", "dataset", "created_at"),
     Index("ix_jobs_state", "state"),
@@ -153,7 +149,7 @@ job_transitions = Table(
     Column("from_state", String(16), nullable=True),  # null: the job was created
     Column("to_state", String(16), nullable=False),
     Column("actor", String(ACTOR), nullable=False),
-    _when("at"),
+    timestamp_column("at"),
     Column("reason", Text, nullable=False),
     Index("ix_job_transitions_job", "job_id", "id"),
 )
@@ -165,8 +161,9 @@ dataset_locks = Table(
     Column("host", String(255), nullable=False),
     Column("pid", Integer, nullable=False),
     Column("token", String(64), nullable=True),  # the process's start time, against pid reuse
-    _when("acquired_at"),
-    _when("heartbeat_at", nullable=True),  # refreshed by the holder while it works (0006)
+    timestamp_column("acquired_at"),
+    # refreshed by the holder while it works (0006)
+    timestamp_column("heartbeat_at", nullable=True),
 )
 catalog_settings = Table(
     "catalog_settings",
@@ -174,7 +171,7 @@ catalog_settings = Table(
     Column("name", String(100), primary_key=True),
     Column("value", Text, nullable=False),
     Column("updated_by", String(ACTOR), nullable=False),
-    _when("updated_at"),
+    timestamp_column("updated_at"),
 )
 TABLES = (datasets, dataset_versions, jobs, job_transitions, dataset_locks, catalog_settings)
 

@@ -47,7 +47,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Connection,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -64,7 +63,7 @@ from sqlalchemy.exc import IntegrityError
 from veil.audit import AuditLog
 from veil.audit.refs import name_key as name_key
 from veil.audit.refs import name_ref
-from veil.catalog.db import CatalogClient, metadata, write_transaction
+from veil.catalog.db import CatalogClient, as_utc, metadata, timestamp_column, write_transaction
 from veil.errors import ConfigError, VeilError
 
 ROLES = ("admin", "engineer", "analyst", "auditor")
@@ -84,10 +83,6 @@ MAX_TOKEN = 256
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]*")
 
 
-def _when(name: str, nullable: bool = False) -> Column[Any]:
-    return Column(name, DateTime(timezone=True), nullable=nullable)
-
-
 users = Table(
     "users",
     metadata,
@@ -96,18 +91,18 @@ users = Table(
     Column("roles", JSON, nullable=False),  # sorted list of ROLES
     Column("disabled", Boolean, nullable=False),
     Column("failed_attempts", Integer, nullable=False),  # consecutive, since the last success
-    _when("locked_until", nullable=True),
-    _when("created_at"),
-    _when("updated_at"),
+    timestamp_column("locked_until", nullable=True),
+    timestamp_column("created_at"),
+    timestamp_column("updated_at"),
 )
 user_sessions = Table(
     "user_sessions",
     metadata,
     Column("token_hash", String(64), primary_key=True),  # SHA-256 of the token, hex
     Column("user_name", String(MAX_NAME), ForeignKey("users.name"), nullable=False),
-    _when("created_at"),
-    _when("expires_at"),
-    _when("revoked_at", nullable=True),
+    timestamp_column("created_at"),
+    timestamp_column("expires_at"),
+    timestamp_column("revoked_at", nullable=True),
     Index("ix_user_sessions_user", "user_name"),
 )
 
@@ -138,10 +133,6 @@ class AccountLockedError(AuthenticationError):
 
 
 # -- values ---------------------------------------------------------------------------------
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def utc_now() -> datetime:
@@ -252,9 +243,9 @@ def _user(row: Row[Any]) -> User:
         roles=tuple(row.roles),
         disabled=bool(row.disabled),
         failed_attempts=int(row.failed_attempts),
-        locked_until=_utc(row.locked_until) if row.locked_until is not None else None,
-        created_at=_utc(row.created_at),
-        updated_at=_utc(row.updated_at),
+        locked_until=as_utc(row.locked_until) if row.locked_until is not None else None,
+        created_at=as_utc(row.created_at),
+        updated_at=as_utc(row.updated_at),
     )
 
 
@@ -457,7 +448,7 @@ class UserStore(CatalogClient):
         and the new lockout's end when this failure reached :data:`MAX_FAILURES`."""
         with write_transaction(self._engine) as conn:
             row = self._locked_row(conn, name)
-            ended = row.locked_until is not None and _utc(row.locked_until) <= now
+            ended = row.locked_until is not None and as_utc(row.locked_until) <= now
             failures = (0 if ended else int(row.failed_attempts)) + 1
             until = now + LOCKOUT if failures >= MAX_FAILURES else None
             values = {"failed_attempts": failures, "locked_until": until}
@@ -519,7 +510,7 @@ class UserStore(CatalogClient):
         )
         with self._engine.connect() as conn:
             row = conn.execute(query).first()
-        if row is None or row.revoked_at is not None or self._clock() >= _utc(row.expires_at):
+        if row is None or row.revoked_at is not None or self._clock() >= as_utc(row.expires_at):
             return None
         user = _user(row)
         return None if user.disabled else user

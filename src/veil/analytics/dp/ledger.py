@@ -85,7 +85,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from veil.audit import AuditLog
-from veil.catalog.db import CatalogClient, metadata, write_transaction
+from veil.catalog.db import CatalogClient, as_utc, metadata, write_transaction
 from veil.errors import ConfigError, VeilError
 
 MAX_NAME = 200
@@ -292,10 +292,6 @@ def _name(value: Any, what: str, limit: int = MAX_NAME) -> str:
     return value
 
 
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -365,8 +361,8 @@ def _budget(row: Any) -> Budget:
         epsilon_remaining=float(max(_ZERO, _SUM.subtract(row.cap_epsilon, total))),
         delta_remaining=float(max(_ZERO, _SUM.subtract(row.cap_delta, row.spent_delta))),
         resets=int(row.generation),
-        created=_utc(row.created),
-        updated=_utc(row.updated),
+        created=as_utc(row.created),
+        updated=as_utc(row.updated),
     )
 
 
@@ -401,7 +397,7 @@ def _fields(row: Any) -> dict[str, Any]:
         if isinstance(value, Decimal):
             value = float(value)
         elif isinstance(value, datetime):
-            value = _utc(value)
+            value = as_utc(value)
         out[key] = int(value) if key in ("id", "generation") else value
     return out
 
